@@ -1,0 +1,90 @@
+package io.stkbridge;
+
+import org.apache.camel.spi.PropertiesComponent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads configuration and collects every problem before failing, so one start-up error names all missing keys at once.
+ * Secrets come from a property (tests, the local run), the environment variable, or a file named by {@code <VAR>_FILE}
+ * (Docker and Kubernetes secrets); their values never appear in a message.
+ */
+public class Settings {
+
+    private final PropertiesComponent properties;
+    private final Map<String, String> environment;
+    private final List<String> problems = new ArrayList<>();
+
+    public Settings(PropertiesComponent properties, Map<String, String> environment) {
+        this.properties = properties;
+        this.environment = environment;
+    }
+
+    public String text(String key, String environmentVariable) {
+        String value = properties.resolveProperty(key).map(String::trim).orElse("");
+        if (value.isEmpty()) {
+            problems.add(environmentVariable + " (" + key + ") is required");
+        }
+        return value;
+    }
+
+    public String optional(String key) {
+        return properties.resolveProperty(key).map(String::trim).orElse("");
+    }
+
+    public int integer(String key, String environmentVariable) {
+        String value = text(key, environmentVariable);
+        try {
+            return value.isEmpty() ? 0 : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            problems.add(environmentVariable + " (" + key + ") must be a whole number, not '" + value + "'");
+            return 0;
+        }
+    }
+
+    public boolean flag(String key) {
+        return Boolean.parseBoolean(optional(key));
+    }
+
+    public String secret(String environmentVariable, String propertyKey, boolean required) {
+        Optional<String> fromProperty = properties.resolveProperty(propertyKey).map(String::trim).filter(v -> !v.isEmpty());
+        if (fromProperty.isPresent()) {
+            return fromProperty.get();
+        }
+        String fromEnvironment = environment.getOrDefault(environmentVariable, "").trim();
+        if (!fromEnvironment.isEmpty()) {
+            return fromEnvironment;
+        }
+        String file = environment.getOrDefault(environmentVariable + "_FILE", "").trim();
+        if (!file.isEmpty()) {
+            try {
+                return Files.readString(Path.of(file)).trim();
+            } catch (IOException e) {
+                problems.add(environmentVariable + "_FILE names a file that cannot be read: " + file);
+                return "";
+            }
+        }
+        if (required) {
+            problems.add(environmentVariable + " (or " + environmentVariable + "_FILE) is required");
+        }
+        return "";
+    }
+
+    public void problem(String description) {
+        problems.add(description);
+    }
+
+    /** Fails start-up with every problem found, without printing any value. */
+    public void check() {
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("stk-bridge cannot start; fix its configuration (see README, Configuration):\n  - "
+                    + String.join("\n  - ", problems));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.stkbridge.daraja;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The configured merchants; an intent names one by name or shortcode, or gets the default. */
+public class Merchants {
+
+    private final List<Merchant> all;
+
+    public Merchants(List<Merchant> all) {
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("at least one merchant must be configured");
+        }
+        this.all = List.copyOf(all);
+    }
+
+    public Optional<Merchant> find(Optional<String> requested) {
+        if (requested.isEmpty()) {
+            return Optional.of(all.get(0));
+        }
+        String wanted = requested.get();
+        return all.stream().filter(m -> m.name().equals(wanted) || m.shortcode().equals(wanted)).findFirst();
+    }
+
+    public Merchant byName(String name) {
+        return all.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("merchant '" + name + "' is no longer configured"));
+    }
+
+    public List<Merchant> all() {
+        return all;
+    }
+}

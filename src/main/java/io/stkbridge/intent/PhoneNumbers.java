@@ -1,0 +1,40 @@
+package io.stkbridge.intent;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Safaricom subscriber numbers: what customers type, what Daraja accepts, what logs may show. */
+public final class PhoneNumbers {
+
+    private static final Pattern SEPARATORS = Pattern.compile("[\\s\\-().]");
+    private static final Pattern NATIONAL = Pattern.compile("^0?([17]\\d{8})$");
+    private static final Pattern INTERNATIONAL = Pattern.compile("^\\+?254([17]\\d{8})$");
+
+    private PhoneNumbers() {
+    }
+
+    /** {@code 0712 345-678}, {@code +254712345678}, {@code 712345678} … → {@code 254712345678}; empty when not a Kenyan mobile number. */
+    public static Optional<String> normalize(String typed) {
+        if (typed == null) {
+            return Optional.empty();
+        }
+        String compact = SEPARATORS.matcher(typed.trim()).replaceAll("");
+        var national = NATIONAL.matcher(compact);
+        if (national.matches()) {
+            return Optional.of("254" + national.group(1));
+        }
+        var international = INTERNATIONAL.matcher(compact);
+        if (international.matches()) {
+            return Optional.of("254" + international.group(1));
+        }
+        return Optional.empty();
+    }
+
+    /** Keeps the country code and the last three digits: {@code 2547******678}. */
+    public static String mask(String phone) {
+        if (phone == null || phone.length() < 7) {
+            return "***";
+        }
+        return phone.substring(0, 4) + "*".repeat(phone.length() - 7) + phone.substring(phone.length() - 3);
+    }
+}

@@ -1,0 +1,72 @@
+package io.stkbridge.outcome;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stkbridge.ledger.Attempt;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The normalized outcome event of an attempt (schema: {@code schema/outcome-event.schema.json}). Event ids are derived
+ * from the attempt, so the same decision always carries the same id and consumers can deduplicate on it.
+ */
+public class OutcomeEvents {
+
+    private final ObjectMapper mapper;
+
+    public OutcomeEvents(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** The event for the attempt's current state: ACCEPTED (not final) or its one final outcome. */
+    public OutcomeEvent of(Attempt attempt, OffsetDateTime occurredAt) {
+        String eventId = eventId(attempt.attemptId(), attempt.status().isFinal() ? "FINAL" : attempt.status().name());
+        ObjectNode event = mapper.createObjectNode();
+        event.put("eventId", eventId);
+        event.put("intentId", attempt.intentId());
+        event.put("orderId", attempt.orderId());
+        event.put("attemptId", attempt.attemptId());
+        event.put("status", attempt.status().name());
+        event.put("final", attempt.status().isFinal());
+        event.put("reason", attempt.reason());
+        event.put("retryable", attempt.retryable());
+        event.put("resultCode", attempt.resultCode());
+        event.put("resultDesc", attempt.resultDesc());
+        event.put("merchantRequestId", attempt.merchantRequestId());
+        event.put("checkoutRequestId", attempt.checkoutRequestId());
+        event.put("mpesaReceiptNumber", attempt.mpesaReceiptNumber());
+        event.put("amount", attempt.amount());
+        event.put("phoneNumber", attempt.phoneNumber());
+        event.put("transactionDate", attempt.transactionDate());
+        event.put("merchant", attempt.merchant());
+        event.put("source", attempt.source());
+        event.put("occurredAt", occurredAt.toString());
+        event.set("metadata", metadata(attempt.metadataJson()));
+        try {
+            return new OutcomeEvent(eventId, attempt.attemptId(), attempt.orderId(),
+                    OutcomeEvent.TYPE_PREFIX + attempt.status().name().toLowerCase(Locale.ROOT),
+                    mapper.writeValueAsString(event), occurredAt);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String eventId(String attemptId, String kind) {
+        return UUID.nameUUIDFromBytes((attemptId + ":" + kind).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode metadata(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored metadata is not JSON", e);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+UPDATE stk_attempt
+SET status = ?, reason = ?, retryable = ?, result_code = ?, result_desc = ?, source = ?,
+    mpesa_receipt_number = ?, transaction_date = ?, resolved_at = ?, updated_at = ?
+WHERE attempt_id = ?

@@ -1,0 +1,1 @@
+UPDATE stk_attempt SET push_request_json = ? WHERE attempt_id = ?

@@ -1,0 +1,1 @@
+UPDATE stk_callback SET disposition = ? WHERE callback_id = ?

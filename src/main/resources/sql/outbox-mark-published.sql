@@ -1,0 +1,1 @@
+UPDATE stk_outbox SET published_at = ? WHERE event_id = ?

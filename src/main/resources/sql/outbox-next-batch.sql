@@ -1,0 +1,5 @@
+SELECT outbox_id, event_id, event_key, event_type, payload, occurred_at
+FROM stk_outbox
+WHERE published_at IS NULL
+ORDER BY outbox_id
+FETCH FIRST ? ROWS ONLY
