@@ -1,0 +1,103 @@
+package io.stkbridge.daraja;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class DarajaTokenCacheTest {
+
+    private static final Merchant MERCHANT = new Merchant("m", "174379", "174379", Merchant.PAY_BILL, "Pay", "key", "secret", "pk", "", "");
+
+    private static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void reusesATokenUntilShortlyBeforeItExpires() {
+        MutableClock clock = new MutableClock();
+        AtomicInteger fetches = new AtomicInteger();
+        DarajaTokenCache cache = new DarajaTokenCache(m -> new DarajaTokenCache.AccessToken("t" + fetches.incrementAndGet(),
+                Duration.ofSeconds(3599)), clock, Duration.ofSeconds(60));
+        assertEquals("t1", cache.bearer(MERCHANT));
+        clock.now = clock.now.plusSeconds(3500);
+        assertEquals("t1", cache.bearer(MERCHANT));
+        clock.now = clock.now.plusSeconds(40);
+        assertEquals("t2", cache.bearer(MERCHANT));
+    }
+
+    @Test
+    void oneRefreshAtATimeUnderConcurrency() throws Exception {
+        AtomicInteger fetches = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        DarajaTokenCache cache = new DarajaTokenCache(m -> {
+            fetches.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new DarajaTokenCache.AccessToken("shared", Duration.ofSeconds(3599));
+        }, Clock.systemUTC(), Duration.ofSeconds(60));
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<String>> results = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            results.add(pool.submit(() -> cache.bearer(MERCHANT)));
+        }
+        release.countDown();
+        for (Future<String> result : results) {
+            assertEquals("shared", result.get());
+        }
+        pool.shutdown();
+        assertEquals(1, fetches.get());
+    }
+
+    @Test
+    void aRefusedTokenIsReplacedButAFreshOneIsKept() {
+        AtomicInteger fetches = new AtomicInteger();
+        DarajaTokenCache cache = new DarajaTokenCache(m -> new DarajaTokenCache.AccessToken("t" + fetches.incrementAndGet(),
+                Duration.ofSeconds(3599)), Clock.systemUTC(), Duration.ofSeconds(60));
+        String first = cache.bearer(MERCHANT);
+        cache.invalidate(MERCHANT, first);
+        String second = cache.bearer(MERCHANT);
+        assertNotEquals(first, second);
+        cache.invalidate(MERCHANT, first);
+        assertEquals(second, cache.bearer(MERCHANT));
+    }
+
+    @Test
+    void expiresInIsReadAsStringOrNumber() {
+        assertEquals(Duration.ofSeconds(3599), OAuthAnswers.read(200, "{\"access_token\":\"a\",\"expires_in\":\"3599\"}").lifetime());
+        assertEquals(Duration.ofSeconds(3600), OAuthAnswers.read(200, "{\"access_token\":\"a\",\"expires_in\":3600}").lifetime());
+        assertThrows(DarajaAuthException.class,
+                () -> OAuthAnswers.read(400, "{\"errorCode\":\"400.008.01\",\"errorMessage\":\"Invalid Authentication passed\"}"));
+    }
+}

@@ -1,0 +1,38 @@
+package io.stkbridge.intent;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PhoneNumbersTest {
+
+    @ParameterizedTest
+    @CsvSource({
+            "0712345678, 254712345678",
+            "0112345678, 254112345678",
+            "712345678, 254712345678",
+            "+254712345678, 254712345678",
+            "254712345678, 254712345678",
+            "254112345678, 254112345678",
+            "0712 345 678, 254712345678",
+            "+254-712-345-678, 254712345678",
+            "' 0712345678 ', 254712345678"})
+    void normalizesWhatCustomersType(String typed, String expected) {
+        assertEquals(expected, PhoneNumbers.normalize(typed).orElseThrow());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "0812345678", "25471234567", "2547123456789", "+255712345678", "07123456a8", "0712345678; DROP TABLE"})
+    void refusesWhatIsNotASafaricomMobileNumber(String typed) {
+        assertTrue(PhoneNumbers.normalize(typed).isEmpty());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"254712345678, 2547*****678", "12, ***"})
+    void masksAllButTheCountryCodeAndTheLastDigits(String phone, String masked) {
+        assertEquals(masked, PhoneNumbers.mask(phone));
+    }
+}

@@ -1,0 +1,64 @@
+package io.stkbridge.testing;
+
+import io.stkbridge.StkBridgeConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The real stk-bridge (Camel Main, the real route files) started in this JVM with the given properties. */
+public final class StkBridgeInstance implements AutoCloseable {
+
+    private final Main main;
+    private final int httpPort;
+
+    private StkBridgeInstance(Main main, int httpPort) {
+        this.main = main;
+        this.httpPort = httpPort;
+    }
+
+    public static StkBridgeInstance start(Map<String, String> properties) {
+        Map<String, String> all = new LinkedHashMap<>(properties);
+        int port = all.containsKey("camel.server.port") ? Integer.parseInt(all.get("camel.server.port")) : freePort();
+        all.put("camel.server.port", String.valueOf(port));
+        all.putIfAbsent("stk.callback.base-url", "http://127.0.0.1:" + port);
+        Main main = new Main();
+        main.configure().addConfiguration(new StkBridgeConfiguration(Map.of(), Clock.systemUTC()));
+        all.forEach(main::addOverrideProperty);
+        try {
+            main.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("stk-bridge did not start", e);
+        }
+        return new StkBridgeInstance(main, port);
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public String httpBaseUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}
