@@ -8,12 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Reads configuration and collects every problem before failing, so one start-up error names all missing keys at once.
- * Secrets come from a property (tests, the local run), the environment variable, or a file named by {@code <VAR>_FILE}
- * (Docker and Kubernetes secrets); their values never appear in a message.
+ * Secrets come only from the environment variable or a file named by {@code <VAR>_FILE} (Docker and Kubernetes
+ * secrets), never from a properties file (which Camel would list at start-up); their values never appear in a message.
  */
 public class Settings {
 
@@ -52,11 +51,7 @@ public class Settings {
         return Boolean.parseBoolean(optional(key));
     }
 
-    public String secret(String environmentVariable, String propertyKey, boolean required) {
-        Optional<String> fromProperty = properties.resolveProperty(propertyKey).map(String::trim).filter(v -> !v.isEmpty());
-        if (fromProperty.isPresent()) {
-            return fromProperty.get();
-        }
+    public String secret(String environmentVariable, boolean required) {
         String fromEnvironment = environment.getOrDefault(environmentVariable, "").trim();
         if (!fromEnvironment.isEmpty()) {
             return fromEnvironment;

@@ -58,10 +58,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         String baseUrl = darajaBaseUrl(settings);
         Merchant merchant = merchant(settings);
         String callbackBaseUrl = callbackBaseUrl(settings);
-        String callbackSecret = settings.secret("STK_CALLBACK_SECRET", "stk.callback.secret", true);
+        String callbackSecret = settings.secret("STK_CALLBACK_SECRET", true);
         String dbUrl = settings.text("stk.db.url", "STK_DB_URL");
         String dbUser = settings.optional("stk.db.user");
-        String dbPassword = settings.secret("STK_DB_PASSWORD", "stk.db.password", false);
+        String dbPassword = settings.secret("STK_DB_PASSWORD", false);
         int poolSize = settings.integer("stk.db.pool-size", "STK_DB_POOL_SIZE");
         int outboxBatch = settings.integer("stk.outbox.batch-size", "STK_OUTBOX_BATCH_SIZE");
         int refreshMargin = settings.integer("daraja.token-refresh-margin-seconds", "DARAJA_TOKEN_REFRESH_MARGIN_SECONDS");
@@ -128,16 +128,16 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (Merchant.BUY_GOODS.equals(type) && partyB.isEmpty()) {
             settings.problem("DARAJA_PARTY_B (the till number) is required for " + Merchant.BUY_GOODS);
         }
-        String password = settings.secret("DARAJA_PASSWORD", "daraja.password", false);
-        String timestamp = settings.secret("DARAJA_TIMESTAMP", "daraja.timestamp", false);
-        String passkey = settings.secret("DARAJA_PASSKEY", "daraja.passkey", password.isEmpty());
+        String password = settings.secret("DARAJA_PASSWORD", false);
+        String timestamp = settings.secret("DARAJA_TIMESTAMP", false);
+        String passkey = settings.secret("DARAJA_PASSKEY", password.isEmpty());
         if (!password.isEmpty() && timestamp.isEmpty()) {
             settings.problem("DARAJA_TIMESTAMP is required with DARAJA_PASSWORD (they are one pair)");
         }
         return new Merchant(settings.optional("daraja.merchant-name"), shortcode, partyB.isEmpty() ? shortcode : partyB, type,
                 settings.optional("stk.default-account-reference"),
-                settings.secret("DARAJA_CONSUMER_KEY", "daraja.consumer-key", true),
-                settings.secret("DARAJA_CONSUMER_SECRET", "daraja.consumer-secret", true),
+                settings.secret("DARAJA_CONSUMER_KEY", true),
+                settings.secret("DARAJA_CONSUMER_SECRET", true),
                 passkey, password, timestamp);
     }
 

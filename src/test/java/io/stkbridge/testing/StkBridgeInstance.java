@@ -21,13 +21,17 @@ public final class StkBridgeInstance implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
-    public static StkBridgeInstance start(Map<String, String> properties) {
+    /**
+     * @param properties configuration properties (as application.properties keys)
+     * @param secrets    the secret environment variables (DARAJA_CONSUMER_SECRET …), given as the environment would
+     */
+    public static StkBridgeInstance start(Map<String, String> properties, Map<String, String> secrets) {
         Map<String, String> all = new LinkedHashMap<>(properties);
         int port = all.containsKey("camel.server.port") ? Integer.parseInt(all.get("camel.server.port")) : freePort();
         all.put("camel.server.port", String.valueOf(port));
         all.putIfAbsent("stk.callback.base-url", "http://127.0.0.1:" + port);
         Main main = new Main();
-        main.configure().addConfiguration(new StkBridgeConfiguration(Map.of(), Clock.systemUTC()));
+        main.configure().addConfiguration(new StkBridgeConfiguration(secrets, Clock.systemUTC()));
         all.forEach(main::addOverrideProperty);
         try {
             main.start();

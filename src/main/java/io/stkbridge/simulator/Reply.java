@@ -1,0 +1,16 @@
+package io.stkbridge.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+
+/** An HTTP answer, ready to write. */
+record Reply(int status, String contentType, byte[] body) {
+
+    static Reply json(int status, JsonNode body) {
+        return new Reply(status, "application/json;charset=UTF-8", Json.bytes(body));
+    }
+
+    static Reply html(int status, String body) {
+        return new Reply(status, "text/html;charset=UTF-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,76 @@
+package io.stkbridge.simulator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Dispatches on exact path and method, answering 404/405 like Daraja's gateway; logs one line per request. */
+final class Router implements HttpHandler {
+
+    interface Endpoint {
+        Reply answer(Request request);
+    }
+
+    private static final Logger LOG = Logger.getLogger(Router.class.getPackageName());
+
+    private final Map<String, Map<String, Endpoint>> endpointsByPath = new HashMap<>();
+
+    Router route(String method, String path, Endpoint endpoint) {
+        endpointsByPath.computeIfAbsent(path, p -> new HashMap<>()).put(method, endpoint);
+        return this;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        long started = System.nanoTime();
+        try (exchange) {
+            Request request = read(exchange);
+            Reply reply = dispatch(request);
+            write(exchange, reply);
+            LOG.fine(() -> String.format("%s %s -> %d (%d ms)", request.method(), request.uri().getPath(),
+                    reply.status(), (System.nanoTime() - started) / 1_000_000));
+        } catch (IOException e) {
+            LOG.fine(() -> "connection lost while answering: " + e);
+        }
+    }
+
+    private Reply dispatch(Request request) {
+        Map<String, Endpoint> byMethod = endpointsByPath.get(request.uri().getPath());
+        if (byMethod == null) {
+            return DarajaError.resourceNotFound().reply();
+        }
+        Endpoint endpoint = byMethod.get(request.method());
+        if (endpoint == null) {
+            return DarajaError.methodNotAllowed().reply();
+        }
+        try {
+            return endpoint.answer(request);
+        } catch (DarajaError refusal) {
+            return refusal.reply();
+        } catch (RuntimeException bug) {
+            LOG.log(Level.WARNING, "simulator failure on " + request.uri().getPath(), bug);
+            return DarajaError.internalServerError().reply();
+        }
+    }
+
+    private static Request read(HttpExchange exchange) throws IOException {
+        try (InputStream body = exchange.getRequestBody()) {
+            return new Request(exchange.getRequestMethod(), exchange.getRequestURI(),
+                    exchange.getRequestHeaders(), body.readAllBytes());
+        }
+    }
+
+    private static void write(HttpExchange exchange, Reply reply) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+        exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(reply.body());
+        }
+    }
+}

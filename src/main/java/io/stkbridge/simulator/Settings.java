@@ -1,0 +1,101 @@
+package io.stkbridge.simulator;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** The fixed configuration plus the toggles tests flip at run time (reset restores the built values). */
+final class Settings {
+
+    private final Map<String, Merchant> merchantsByShortcode;
+    private final Map<String, String> secretsByConsumerKey;
+    private final Duration tokenLifetime;
+    private final Duration slowAnswerDelay;
+    private final Duration initialCallbackDelay;
+    private final boolean initialQueryPendingAs4999;
+
+    private volatile Duration callbackDelay;
+    private volatile Duration pushLatency;
+    private volatile boolean dropCallbacks;
+    private volatile boolean duplicateCallbacks;
+    private volatile boolean queryPendingAs4999;
+
+    Settings(Map<String, Merchant> merchantsByShortcode, Map<String, String> secretsByConsumerKey,
+             Duration tokenLifetime, Duration slowAnswerDelay, Duration callbackDelay, boolean queryPendingAs4999) {
+        this.merchantsByShortcode = Map.copyOf(merchantsByShortcode);
+        this.secretsByConsumerKey = Map.copyOf(secretsByConsumerKey);
+        this.tokenLifetime = tokenLifetime;
+        this.slowAnswerDelay = slowAnswerDelay;
+        this.initialCallbackDelay = callbackDelay;
+        this.initialQueryPendingAs4999 = queryPendingAs4999;
+        resetToggles();
+    }
+
+    void resetToggles() {
+        callbackDelay = initialCallbackDelay;
+        pushLatency = Duration.ZERO;
+        dropCallbacks = false;
+        duplicateCallbacks = false;
+        queryPendingAs4999 = initialQueryPendingAs4999;
+    }
+
+    Merchant merchant(String shortcode) {
+        return merchantsByShortcode.get(shortcode);
+    }
+
+    /** With no consumer registered, any well-formed key and secret is accepted (handy for local runs). */
+    boolean acceptsConsumer(String key, String secret) {
+        return secretsByConsumerKey.isEmpty() || secret.equals(secretsByConsumerKey.get(key));
+    }
+
+    boolean acceptsAnyConsumer() {
+        return secretsByConsumerKey.isEmpty();
+    }
+
+    Duration tokenLifetime() {
+        return tokenLifetime;
+    }
+
+    Duration slowAnswerDelay() {
+        return slowAnswerDelay;
+    }
+
+    Duration callbackDelay() {
+        return callbackDelay;
+    }
+
+    void callbackDelay(Duration delay) {
+        callbackDelay = delay;
+    }
+
+    Duration pushLatency() {
+        return pushLatency;
+    }
+
+    void pushLatency(Duration latency) {
+        pushLatency = latency;
+    }
+
+    boolean dropCallbacks() {
+        return dropCallbacks;
+    }
+
+    void dropCallbacks(boolean drop) {
+        dropCallbacks = drop;
+    }
+
+    boolean duplicateCallbacks() {
+        return duplicateCallbacks;
+    }
+
+    void duplicateCallbacks(boolean duplicate) {
+        duplicateCallbacks = duplicate;
+    }
+
+    boolean queryPendingAs4999() {
+        return queryPendingAs4999;
+    }
+
+    void queryPendingAs4999(boolean as4999) {
+        queryPendingAs4999 = as4999;
+    }
+}

@@ -1,0 +1,98 @@
+package io.stkbridge.simulator;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/** POST /mpesa/stkpush/v1/processrequest. */
+final class StkPushEndpoint implements Router.Endpoint {
+
+    private static final String ACCEPTED = "Success. Request accepted for processing";
+
+    private final Settings settings;
+    private final TokenStore tokens;
+    private final RequestChecks checks;
+    private final Ledger ledger;
+    private final CallbackSender callbacks;
+    private final Clock clock;
+
+    StkPushEndpoint(Settings settings, TokenStore tokens, RequestChecks checks, Ledger ledger,
+                    CallbackSender callbacks, Clock clock) {
+        this.settings = settings;
+        this.tokens = tokens;
+        this.checks = checks;
+        this.ledger = ledger;
+        this.callbacks = callbacks;
+        this.clock = clock;
+    }
+
+    @Override
+    public Reply answer(Request request) {
+        Reply reply;
+        try {
+            reply = decide(request);
+        } catch (DarajaError refusal) {
+            reply = refusal.reply();
+        }
+        Pause.of(settings.pushLatency());
+        return reply;
+    }
+
+    private Reply decide(Request request) {
+        tokens.requireValidBearer(request);
+        PushRequest push = checks.push(Json.requireObject(request.body()));
+        Scenario scenario = Scenario.forAmount(push.amount());
+        if (scenario instanceof Scenario.Refused refused) {
+            ledger.countRefusedPush();
+            return refused.reply();
+        }
+        Scenario.Accepted accepted = (Scenario.Accepted) scenario;
+        PushEntry entry = register(push, outcomeOf(push, accepted));
+        callbacks.schedule(entry, copiesToSend(accepted));
+        return answer(entry, accepted.answer());
+    }
+
+    private static Result outcomeOf(PushRequest push, Scenario.Accepted accepted) {
+        return push.partyBMatchesTransactionType() ? accepted.result() : Result.NOT_PERMITTED;
+    }
+
+    /** Toggles are read once, at push time, so flipping them later never changes a push already made. */
+    private int copiesToSend(Scenario.Accepted accepted) {
+        if (accepted.callbackDropped() || settings.dropCallbacks()) {
+            return 0;
+        }
+        return settings.duplicateCallbacks() ? 2 : 1;
+    }
+
+    private PushEntry register(PushRequest push, Result result) {
+        Instant now = clock.instant();
+        Instant outcomeAt = now.plus(settings.callbackDelay());
+        PushEntry entry;
+        do {
+            ReceivedPush received = new ReceivedPush(push.accountReference(), push.amount(), push.phoneNumber(),
+                    push.merchant().shortcode(), push.partyB(), push.transactionType(), push.callbackUrl(),
+                    Ids.checkoutRequestId(now), now);
+            entry = new PushEntry(received, Ids.merchantRequestId(), result, outcomeAt);
+        } while (!ledger.register(entry));
+        return entry;
+    }
+
+    private Reply answer(PushEntry entry, Scenario.Answer answer) {
+        return switch (answer) {
+            case ACCEPTED -> accepted(entry);
+            case INTERNAL_ERROR -> DarajaError.internalServerError().reply();
+            case SLOW -> {
+                Pause.of(settings.slowAnswerDelay());
+                yield accepted(entry);
+            }
+        };
+    }
+
+    private static Reply accepted(PushEntry entry) {
+        return Reply.json(200, Json.object()
+                .put("MerchantRequestID", entry.merchantRequestId())
+                .put("CheckoutRequestID", entry.checkoutRequestId())
+                .put("ResponseCode", "0")
+                .put("ResponseDescription", ACCEPTED)
+                .put("CustomerMessage", ACCEPTED));
+    }
+}

@@ -1,0 +1,369 @@
+package io.stkbridge.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stkbridge.daraja.CallbackTokens;
+import io.stkbridge.simulator.DarajaSimulator;
+import io.stkbridge.testing.CapturedLogs;
+import io.stkbridge.testing.EmbeddedKafka;
+import io.stkbridge.testing.IntentPublisher;
+import io.stkbridge.testing.OutcomeCollector;
+import io.stkbridge.testing.StkBridgeInstance;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.stkbridge.testing.OutcomeCollector.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The core flow end to end: the real routes and Camel Main, a real in-process Kafka broker, the Daraja simulator
+ * over real HTTP, and the H2 ledger.
+ */
+class PaymentFlowTest {
+
+    static final String PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+    static final String CALLBACK_SECRET = "test-callback-secret-0123456789";
+    static final Duration BOUND = Duration.ofSeconds(30);
+    static final String PHONE = "254708374149";
+
+    static EmbeddedKafka kafka;
+    static DarajaSimulator daraja;
+    static StkBridgeInstance app;
+    static OutcomeCollector outcomes;
+    static OutcomeCollector deadLetters;
+    static IntentPublisher intents;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static CapturedLogs logs;
+
+    @BeforeAll
+    static void startEverything() {
+        logs = CapturedLogs.install();
+        kafka = EmbeddedKafka.start();
+        daraja = DarajaSimulator.builder()
+                .port(0)
+                .consumerCredentials("test-key", "test-secret")
+                .merchant("174379", PASSKEY)
+                .callbackDelay(Duration.ofMillis(150))
+                .slowAnswerDelay(Duration.ofSeconds(4))
+                .build();
+        daraja.start();
+        app = StkBridgeInstance.start(Map.ofEntries(
+                Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+                Map.entry("daraja.base-url", daraja.baseUrl()),
+                Map.entry("daraja.shortcode", "174379"),
+                Map.entry("stk.db.url", "jdbc:h2:mem:flow-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"),
+                Map.entry("stk.outbox.poll-interval-ms", "50"),
+                Map.entry("camel.component.http.so-timeout", "2000"),
+                Map.entry("camel.component.http.response-timeout", "2000"),
+                Map.entry("daraja.push-connect-retry-delay-ms", "50")), Map.of(
+                "DARAJA_CONSUMER_KEY", "test-key",
+                "DARAJA_CONSUMER_SECRET", "test-secret",
+                "DARAJA_PASSKEY", PASSKEY,
+                "STK_CALLBACK_SECRET", CALLBACK_SECRET));
+        outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
+        deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
+        intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        try {
+            assertNoSecretOrFullPhoneNumberWasLogged();
+        } finally {
+            logs.close();
+            stopAll();
+        }
+    }
+
+    /** Runs after every flow above has logged what it logs: secrets and full phone numbers never appear. */
+    static void assertNoSecretOrFullPhoneNumberWasLogged() {
+        assertTrue(logs.size() > 20, "the logs were captured");
+        for (String secret : List.of(PASSKEY, "test-secret", CALLBACK_SECRET, PHONE, "0708 374 149", "0708374149")) {
+            assertEquals(List.of(), logs.linesContaining(secret), "logged: " + secret);
+        }
+        for (var push : daraja.pushes()) {
+            String token = push.callbackUrl().substring(push.callbackUrl().lastIndexOf('/') + 1);
+            assertEquals(List.of(), logs.linesContaining(token), "a callback token was logged");
+        }
+    }
+
+    static void stopAll() throws Exception {
+        intents.close();
+        outcomes.close();
+        deadLetters.close();
+        app.close();
+        daraja.close();
+        kafka.close();
+    }
+
+    @AfterEach
+    void restoreSimulator() {
+        daraja.callbackDelay(Duration.ofMillis(150));
+        daraja.pushLatency(Duration.ZERO);
+        daraja.dropCallbacks(false);
+        daraja.duplicateCallbacks(false);
+    }
+
+    private static String newId(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String pay(int amount) {
+        String intentId = newId("intent");
+        String orderId = newId("ORD").substring(0, 12);
+        intents.publish(orderId, IntentPublisher.intent(intentId, orderId, amount, "0708 374 149"));
+        return intentId;
+    }
+
+    private static long pushesFor(String intentId) {
+        JsonNode accepted = outcomes.eventsOf(intentId).stream().filter(e -> "ACCEPTED".equals(e.path("status").asText()))
+                .findFirst().orElse(null);
+        String orderId = accepted == null ? null : accepted.path("orderId").asText();
+        return daraja.pushes().stream().filter(p -> p.accountReference().equals(orderId)).count();
+    }
+
+    @Test
+    void aPaidIntentGetsAcceptedThenSucceededWithItsReceipt() {
+        String intentId = pay(100);
+        JsonNode paid = outcomes.awaitFinal(intentId, BOUND);
+
+        List<JsonNode> events = outcomes.eventsOf(intentId);
+        assertEquals(List.of("ACCEPTED", "SUCCEEDED"), events.stream().map(e -> e.path("status").asText()).toList());
+        assertEquals("0", paid.path("resultCode").asText());
+        assertEquals("CALLBACK", paid.path("source").asText());
+        assertTrue(paid.path("mpesaReceiptNumber").asText().matches("[A-Z0-9]{10}"));
+        assertEquals(100, paid.path("amount").asInt());
+        assertEquals(PHONE, paid.path("phoneNumber").asText());
+        assertTrue(paid.path("transactionDate").asText().endsWith("+03:00"));
+        assertEquals("test", paid.path("metadata").path("channel").asText());
+        assertEquals(events.get(0).path("checkoutRequestId").asText(), paid.path("checkoutRequestId").asText());
+        assertEquals(1, pushesFor(intentId));
+
+        ConsumerRecord<String, String> record = outcomes.records().stream()
+                .filter(r -> r.value().contains(paid.path("eventId").asText())).findFirst().orElseThrow();
+        assertEquals(paid.path("orderId").asText(), record.key());
+        assertEquals("1.0", header(record, "ce_specversion"));
+        assertEquals(paid.path("eventId").asText(), header(record, "ce_id"));
+        assertEquals("io.stkbridge.stk.outcome.succeeded", header(record, "ce_type"));
+        assertEquals("application/json", header(record, "content-type"));
+        assertFalse(header(record, "ce_time").isEmpty());
+        assertFalse(header(record, "ce_source").isEmpty());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "1032, CANCELLED_BY_USER",
+            "1111, INSUFFICIENT_FUNDS",
+            "1037, CUSTOMER_UNREACHABLE",
+            "2001, WRONG_PIN",
+            "1019, EXPIRED"})
+    void customerFailuresAreFinalFailedWithTheirReason(int amount, String reason) {
+        String intentId = pay(amount);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("FAILED", outcome.path("status").asText());
+        assertEquals(reason, outcome.path("reason").asText());
+        assertEquals(String.valueOf(amount == 1111 ? 1 : amount), outcome.path("resultCode").asText());
+        assertTrue(outcome.path("mpesaReceiptNumber").isNull());
+        assertEquals(2, outcomes.eventsOf(intentId).size());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "4002, REJECTED, INVALID_REQUEST",
+            "5001, FAILED, SUBSCRIBER_BUSY",
+            "5002, FAILED, DARAJA_BUSY",
+            "4290, FAILED, DARAJA_BUSY",
+            "5100, UNKNOWN, PUSH_OUTCOME_UNKNOWN",
+            "5031, UNKNOWN, PUSH_OUTCOME_UNKNOWN"})
+    void pushAnswersThatAreNotAcceptancesAreFinalAtOnce(int amount, String status, String reason) {
+        String intentId = pay(amount);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals(status, outcome.path("status").asText());
+        assertEquals(reason, outcome.path("reason").asText());
+        assertEquals("PUSH", outcome.path("source").asText());
+        assertEquals(1, outcomes.eventsOf(intentId).size());
+    }
+
+    @Test
+    void aPushWhoseAnswerNeverComesIsUnknownAndNeverResent() {
+        String intentId = pay(6000);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("UNKNOWN", outcome.path("status").asText());
+        assertEquals("PUSH_OUTCOME_UNKNOWN", outcome.path("reason").asText());
+        String orderId = outcome.path("orderId").asText();
+        // The simulator still prompts the customer and calls back; the late success does not turn a guess into paid.
+        await(BOUND, "the simulator's callback for the timed-out push",
+                () -> daraja.callbacksSent().stream().anyMatch(c -> daraja.pushes().stream()
+                        .anyMatch(p -> p.accountReference().equals(orderId) && p.checkoutRequestId().equals(c.checkoutRequestId()))));
+        assertEquals(1, daraja.pushes().stream().filter(p -> p.accountReference().equals(orderId)).count());
+        assertEquals(1, outcomes.eventsOf(intentId).size());
+    }
+
+    @Test
+    void aCallbackThatArrivesBeforeThePushAnswerIsKeptAndApplied() {
+        daraja.pushLatency(Duration.ofMillis(700));
+        daraja.callbackDelay(Duration.ZERO);
+        String intentId = pay(150);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("SUCCEEDED", outcome.path("status").asText());
+        assertEquals(List.of("ACCEPTED", "SUCCEEDED"),
+                outcomes.eventsOf(intentId).stream().map(e -> e.path("status").asText()).toList());
+    }
+
+    @Test
+    void duplicateCallbacksPublishOneFinalEvent() throws Exception {
+        daraja.duplicateCallbacks(true);
+        String intentId = pay(160);
+        outcomes.awaitFinal(intentId, BOUND);
+        String orderId = outcomes.eventsOf(intentId).get(0).path("orderId").asText();
+        String checkout = daraja.pushes().stream().filter(p -> p.accountReference().equals(orderId)).findFirst().orElseThrow().checkoutRequestId();
+        await(BOUND, "both copies of the callback", () -> daraja.callbacksSent().stream()
+                .filter(c -> c.checkoutRequestId().equals(checkout)).count() == 2);
+        // a last pass of the relay would have published any second event by now
+        String later = pay(161);
+        outcomes.awaitFinal(later, BOUND);
+        assertEquals(2, outcomes.eventsOf(intentId).size());
+    }
+
+    @Test
+    void theSameIntentDeliveredTwiceIsPushedOnce() {
+        String intentId = newId("intent");
+        String body = IntentPublisher.intent(intentId, "ORD-TWICE", 170, "0708374149");
+        intents.publish("ORD-TWICE", body);
+        intents.publish("ORD-TWICE", body);
+        outcomes.awaitFinal(intentId, BOUND);
+        String later = pay(171);
+        outcomes.awaitFinal(later, BOUND);
+        assertEquals(2, outcomes.eventsOf(intentId).size());
+        assertEquals(1, pushesFor(intentId));
+    }
+
+    @Test
+    void aReusedIntentIdWithOtherContentGoesToTheDeadLetterTopicAndChangesNothing() {
+        String intentId = newId("intent");
+        intents.publish("ORD-REUSE", IntentPublisher.intent(intentId, "ORD-REUSE", 180, "0708374149"));
+        outcomes.awaitFinal(intentId, BOUND);
+        intents.publish("ORD-REUSE", IntentPublisher.intent(intentId, "ORD-REUSE", 999, "0708374149"));
+        ConsumerRecord<String, String> dead = deadLetters.awaitRecords(r -> r.value().contains(intentId), 1, BOUND).get(0);
+        assertEquals("DUPLICATE_INTENT_CONFLICT", header(dead, "stk_error_reason"));
+        assertTrue(dead.value().contains("999"));
+        assertEquals(2, outcomes.eventsOf(intentId).size());
+        assertEquals(1, pushesFor(intentId));
+    }
+
+    @Test
+    void invalidIntentsAreRejectedAndDeadLetteredAndTheConsumerGoesOn() {
+        String invalid = newId("intent");
+        intents.publish("k", "{\"intentId\":\"" + invalid + "\",\"orderId\":\"ORD-BAD\",\"amount\":12.5,\"phoneNumber\":\"0812345678\"}");
+        intents.publish("k", "this is not json {");
+        intents.publish("k", "{\"orderId\":\"no intent id\"}");
+        String unknownMerchant = newId("intent");
+        intents.publish("k", "{\"intentId\":\"" + unknownMerchant + "\",\"orderId\":\"ORD-M\",\"amount\":5,\"phoneNumber\":\"0712345678\",\"merchant\":\"nobody\"}");
+        String valid = pay(190);
+
+        JsonNode rejected = outcomes.awaitFinal(invalid, BOUND);
+        assertEquals("REJECTED", rejected.path("status").asText());
+        assertEquals("INVALID_INTENT", rejected.path("reason").asText());
+        assertEquals("VALIDATION", rejected.path("source").asText());
+        assertTrue(rejected.path("resultDesc").asText().contains("amount"), rejected.toString());
+        assertEquals("UNKNOWN_MERCHANT", outcomes.awaitFinal(unknownMerchant, BOUND).path("reason").asText());
+        assertEquals("SUCCEEDED", outcomes.awaitFinal(valid, BOUND).path("status").asText());
+
+        List<ConsumerRecord<String, String>> dead = deadLetters.awaitRecords(r -> r.key() != null && r.key().equals("k"), 4, BOUND);
+        assertEquals(List.of("INVALID_INTENT", "UNREADABLE_INTENT", "UNREADABLE_INTENT", "UNKNOWN_MERCHANT"),
+                dead.stream().map(r -> header(r, "stk_error_reason")).toList());
+        assertEquals("this is not json {", dead.get(1).value());
+        assertFalse(header(dead.get(1), "stk_error_message").isEmpty());
+        assertEquals("mpesa.stk.intents", header(dead.get(1), "stk_source_topic"));
+    }
+
+    @Test
+    void anExpiredTokenIsRenewedAndThePushGoesThrough() {
+        outcomes.awaitFinal(pay(200), BOUND);
+        int tokensBefore = daraja.tokenRequestCount();
+        daraja.expireAllTokens();
+        String intentId = pay(201);
+        assertEquals("SUCCEEDED", outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+        assertEquals(tokensBefore + 1, daraja.tokenRequestCount());
+        assertEquals(1, pushesFor(intentId));
+    }
+
+    @Test
+    void callbacksWithoutTheAttemptsTokenChangeNothing() throws Exception {
+        daraja.dropCallbacks(true);
+        String intentId = pay(7000);
+        await(BOUND, "ACCEPTED", () -> !outcomes.eventsOf(intentId).isEmpty());
+        JsonNode accepted = outcomes.eventsOf(intentId).get(0);
+        String attemptId = accepted.path("attemptId").asText();
+        String success = successCallback(accepted.path("checkoutRequestId").asText(), 7000, PHONE);
+
+        assertEquals(403, post("/callbacks/stk/" + attemptId + "/forged-token", success).statusCode());
+        assertEquals(404, post("/callbacks/stk/" + attemptId, success).statusCode());
+        HttpResponse<String> malformed = post(callbackPath(attemptId), "{\"Body\":");
+        assertEquals(400, malformed.statusCode());
+        assertFalse(malformed.body().contains("Exception"));
+
+        HttpResponse<String> genuine = post(callbackPath(attemptId), success);
+        assertEquals(200, genuine.statusCode());
+        assertEquals("{\"ResultCode\":0,\"ResultDesc\":\"Accepted\"}", genuine.body());
+        JsonNode paid = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("SUCCEEDED", paid.path("status").asText());
+        assertEquals(2, outcomes.eventsOf(intentId).size());
+    }
+
+    @Test
+    void aSuccessCallbackForAnotherAmountIsNotTakenAsPaid() throws Exception {
+        daraja.dropCallbacks(true);
+        String intentId = pay(7000);
+        await(BOUND, "ACCEPTED", () -> !outcomes.eventsOf(intentId).isEmpty());
+        JsonNode accepted = outcomes.eventsOf(intentId).get(0);
+        String attemptId = accepted.path("attemptId").asText();
+        post(callbackPath(attemptId), successCallback(accepted.path("checkoutRequestId").asText(), 1, PHONE));
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("UNKNOWN", outcome.path("status").asText());
+        assertEquals("CALLBACK_MISMATCH", outcome.path("reason").asText());
+        assertTrue(outcome.path("mpesaReceiptNumber").isNull());
+    }
+
+    private static String callbackPath(String attemptId) {
+        String url = new CallbackTokens(CALLBACK_SECRET, app.httpBaseUrl()).callbackUrl(attemptId);
+        return url.substring(app.httpBaseUrl().length());
+    }
+
+    private static String successCallback(String checkoutRequestId, int amount, String phone) {
+        return """
+                {"Body":{"stkCallback":{"MerchantRequestID":"1-2-3","CheckoutRequestID":"%s","ResultCode":0,
+                 "ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[
+                 {"Name":"Amount","Value":%d.00},{"Name":"MpesaReceiptNumber","Value":"TST1234567"},{"Name":"Balance"},
+                 {"Name":"TransactionDate","Value":20260101120000},{"Name":"PhoneNumber","Value":%s}]}}}}"""
+                .formatted(checkoutRequestId, amount, phone);
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(app.httpBaseUrl() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
