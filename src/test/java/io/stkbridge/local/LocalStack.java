@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The local run: an in-process Kafka broker, the Daraja simulator, the H2 ledger and stk-bridge itself in one JVM.
@@ -78,43 +77,54 @@ public final class LocalStack {
                     intents.publish((String) sample[0], IntentPublisher.intent(intentId, (String) sample[0], (int) sample[1], (String) sample[2]));
                 }
                 out.println();
-                Thread printer = printOutcomes(out, outcomes);
-                List<JsonNode> finals = new ArrayList<>();
-                for (String intentId : intentIds) {
-                    finals.add(outcomes.awaitFinal(intentId, Duration.ofSeconds(60)));
+                OutcomePrinter printer = new OutcomePrinter(out, outcomes);
+                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                while (!intentIds.stream().allMatch(id -> hasFinal(outcomes, id))) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the sample intents did not all reach a final outcome in 90 s");
+                    }
+                    printer.printNew();
+                    Thread.sleep(50);
                 }
+                printer.printNew();
+                List<JsonNode> finals = intentIds.stream().map(id -> outcomes.awaitFinal(id, Duration.ZERO)).toList();
                 out.println();
                 out.println("All " + finals.size() + " sample intents have their final outcome.");
                 if (!exitWhenDone) {
                     out.println("stk-bridge keeps running: publish more intents to mpesa.stk.intents; Ctrl-C stops everything.");
-                    new CountDownLatch(1).await();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        printer.printNew();
+                        Thread.sleep(200);
+                    }
                 }
-                printer.interrupt();
                 return finals;
             }
         }
     }
 
-    private static Thread printOutcomes(PrintStream out, OutcomeCollector outcomes) {
-        Thread printer = new Thread(() -> {
-            int printed = 0;
-            while (!Thread.currentThread().isInterrupted()) {
-                List<ConsumerRecord<String, String>> records = outcomes.records();
-                for (; printed < records.size(); printed++) {
-                    JsonNode e = OutcomeCollector.json(records.get(printed).value());
-                    out.printf("← outcome %-8s %-9s %-22s resultCode=%-5s receipt=%-10s source=%s%n",
-                            e.path("orderId").asText(), e.path("status").asText(), e.path("reason").asText("-"),
-                            e.path("resultCode").asText("-"), e.path("mpesaReceiptNumber").asText("-"), e.path("source").asText());
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException stop) {
-                    return;
-                }
+    private static boolean hasFinal(OutcomeCollector outcomes, String intentId) {
+        return outcomes.eventsOf(intentId).stream().anyMatch(e -> e.path("final").asBoolean());
+    }
+
+    /** Prints each outcome event once, in the order they arrived. */
+    private static final class OutcomePrinter {
+        private final PrintStream out;
+        private final OutcomeCollector outcomes;
+        private int printed;
+
+        OutcomePrinter(PrintStream out, OutcomeCollector outcomes) {
+            this.out = out;
+            this.outcomes = outcomes;
+        }
+
+        void printNew() {
+            List<ConsumerRecord<String, String>> records = outcomes.records();
+            for (; printed < records.size(); printed++) {
+                JsonNode e = OutcomeCollector.json(records.get(printed).value());
+                out.printf("← outcome %-8s %-9s %-22s resultCode=%-10s receipt=%-10s source=%s%n",
+                        e.path("orderId").asText(), e.path("status").asText(), e.path("reason").asText("-"),
+                        e.path("resultCode").asText("-"), e.path("mpesaReceiptNumber").asText("-"), e.path("source").asText());
             }
-        }, "outcome-printer");
-        printer.setDaemon(true);
-        printer.start();
-        return printer;
+        }
     }
 }
