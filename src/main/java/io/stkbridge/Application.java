@@ -11,6 +11,24 @@ public final class Application {
     public static void main(String[] args) throws Exception {
         Main main = new Main();
         main.configure().addConfiguration(StkBridgeConfiguration.class);
-        main.run(args);
+        try {
+            main.run(args);
+        } catch (Exception e) {
+            ConfigurationException bad = findCause(e, ConfigurationException.class);
+            if (bad == null) {
+                throw e;
+            }
+            System.err.println(bad.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
     }
 }

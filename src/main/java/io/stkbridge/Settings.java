@@ -78,7 +78,7 @@ public class Settings {
     /** Fails start-up with every problem found, without printing any value. */
     public void check() {
         if (!problems.isEmpty()) {
-            throw new IllegalStateException("stk-bridge cannot start; fix its configuration (see README, Configuration):\n  - "
+            throw new ConfigurationException("stk-bridge cannot start; fix its configuration (see README, Configuration):\n  - "
                     + String.join("\n  - ", problems));
         }
     }
