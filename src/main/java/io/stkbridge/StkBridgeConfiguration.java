@@ -11,13 +11,17 @@ import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 import io.stkbridge.daraja.StkPassword;
 import io.stkbridge.daraja.PushFailures;
-import io.stkbridge.daraja.StkPushCalls;
+import io.stkbridge.daraja.DarajaCalls;
+import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.kafka.KafkaOffsets;
 import io.stkbridge.kafka.KafkaTopics;
 import io.stkbridge.ledger.AttemptLedger;
+import io.stkbridge.ledger.AttemptLookup;
 import io.stkbridge.ledger.Outbox;
+import io.stkbridge.ledger.QuerySchedule;
+import io.stkbridge.ledger.StaleAttempts;
 import io.stkbridge.ledger.Transactions;
 import io.stkbridge.outcome.OutcomeEvents;
 import org.apache.camel.CamelContext;
@@ -65,13 +69,26 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         int poolSize = settings.integer("stk.db.pool-size", "STK_DB_POOL_SIZE");
         int outboxBatch = settings.integer("stk.outbox.batch-size", "STK_OUTBOX_BATCH_SIZE");
         int refreshMargin = settings.integer("daraja.token-refresh-margin-seconds", "DARAJA_TOKEN_REFRESH_MARGIN_SECONDS");
+        QuerySchedule querySchedule = new QuerySchedule(
+                millis(settings, "stk.query.first-delay-ms", "STK_QUERY_FIRST_DELAY_MS"),
+                millis(settings, "stk.query.retry-base-ms", "STK_QUERY_RETRY_BASE_MS"),
+                millis(settings, "stk.query.retry-max-ms", "STK_QUERY_RETRY_MAX_MS"),
+                millis(settings, "stk.query.give-up-after-ms", "STK_QUERY_GIVE_UP_AFTER_MS"),
+                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"));
+        int queryBatch = settings.integer("stk.query.batch-size", "STK_QUERY_BATCH_SIZE");
+        int queryTps = settings.integer("stk.query.tps-per-shortcode", "STK_QUERY_TPS_PER_SHORTCODE");
+        if (queryTps < 1) {
+            settings.problem("STK_QUERY_TPS_PER_SHORTCODE must be at least 1");
+        }
+        String operatorKey = settings.secret("STK_API_OPERATOR_KEY", false);
+        String readKey = settings.secret("STK_API_READ_KEY", false);
         settings.check();
 
         context.getPropertiesComponent().addOverrideProperty("daraja.base-url", baseUrl);
         if (settings.flag("stk.kafka.create-topics")) {
             KafkaTopics.ensure(settings.optional("kafka.bootstrap-servers"),
                     List.of(settings.optional("stk.topic.intents"), settings.optional("stk.topic.outcomes"),
-                            settings.optional("stk.topic.dlq")),
+                            settings.optional("stk.topic.dlq"), settings.optional("stk.topic.query-requests")),
                     settings.integer("stk.kafka.topic-partitions", "STK_KAFKA_TOPIC_PARTITIONS"),
                     (short) settings.integer("stk.kafka.topic-replication-factor", "STK_KAFKA_TOPIC_REPLICATION_FACTOR"));
         }
@@ -81,17 +98,23 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         ObjectMapper mapper = new ObjectMapper();
         Merchants merchants = new Merchants(List.of(merchant));
         CallbackTokens callbackTokens = new CallbackTokens(callbackSecret, callbackBaseUrl);
-        StkPushRequests pushRequests = new StkPushRequests(merchants, new StkPassword(clock), callbackTokens);
+        StkPassword passwords = new StkPassword(clock);
+        StkPushRequests pushRequests = new StkPushRequests(merchants, passwords, callbackTokens);
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
                 Duration.ofSeconds(refreshMargin));
         Transactions transactions = new Transactions(dataSource);
-        AttemptLedger ledger = new AttemptLedger(transactions, new OutcomeEvents(mapper), pushRequests, mapper, clock);
+        AttemptLedger ledger = new AttemptLedger(transactions, new OutcomeEvents(mapper), pushRequests, mapper, clock,
+                querySchedule);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
-        registry.bind("stkPushCalls", new StkPushCalls(pushRequests, tokens, merchants, mapper));
+        registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
+        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(queryTps, clock), queryBatch,
+                instanceId()));
+        registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
+        registry.bind("apiAccess", new ApiAccess(operatorKey, readKey));
         registry.bind("pushFailures", new PushFailures(ledger));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, ledger));
         registry.bind("outbox", new Outbox(transactions, clock, outboxBatch));
@@ -102,6 +125,22 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 dataSource.close();
             }
         });
+    }
+
+    private static Duration millis(Settings settings, String key, String environmentVariable) {
+        return Duration.ofMillis(settings.integer(key, environmentVariable));
+    }
+
+    /** Names this instance in sweeper claims, so an operator can see who holds an attempt. */
+    private static String instanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        String id = host + "-" + ProcessHandle.current().pid();
+        return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 
     private String darajaBaseUrl(Settings settings) {

@@ -28,5 +28,7 @@ public record Attempt(
         String mpesaReceiptNumber,
         String transactionDate,
         OffsetDateTime createdAt,
-        OffsetDateTime updatedAt) {
+        OffsetDateTime updatedAt,
+        OffsetDateTime giveUpAt,
+        boolean corrected) {
 }

@@ -3,6 +3,7 @@ package io.stkbridge.ledger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.PushAnswer;
+import io.stkbridge.daraja.QueryAnswer;
 import io.stkbridge.daraja.ResultCodes;
 import io.stkbridge.daraja.StkCallback;
 import io.stkbridge.daraja.StkPushRequests;
@@ -39,7 +40,7 @@ public class AttemptLedger {
 
     /** What became of a callback. */
     public enum CallbackDisposition {
-        APPLIED, WAITING_FOR_PUSH_ANSWER, ALREADY_FINAL, CHECKOUT_MISMATCH, UNKNOWN_ATTEMPT, STILL_PROCESSING
+        APPLIED, CORRECTION, WAITING_FOR_PUSH_ANSWER, ALREADY_FINAL, CHECKOUT_MISMATCH, UNKNOWN_ATTEMPT, STILL_PROCESSING
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLedger.class);
@@ -49,9 +50,11 @@ public class AttemptLedger {
     private final StkPushRequests pushRequests;
     private final ObjectMapper mapper;
     private final Clock clock;
+    private final QuerySchedule schedule;
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
-                         ObjectMapper mapper, Clock clock) {
+                         ObjectMapper mapper, Clock clock, QuerySchedule schedule) {
+        this.schedule = schedule;
         this.transactions = transactions;
         this.events = events;
         this.pushRequests = pushRequests;
@@ -137,10 +140,11 @@ public class AttemptLedger {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
-                    answer.checkoutRequestId(), now, now, attempt.attemptId());
+                    answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
+                    attempt.attemptId());
             Attempt accepted = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             if (updated == 1) {
-                enqueue(connection, accepted, now);
+                enqueue(connection, accepted, now, false);
                 LOG.info("Attempt {} accepted by Daraja: CheckoutRequestID {}", attempt.attemptId(), answer.checkoutRequestId());
                 applyWaitingCallbacks(connection, accepted);
             }
@@ -155,8 +159,119 @@ public class AttemptLedger {
             if (current.status() != Status.PENDING_PUSH) {
                 return current;
             }
+            if (applyWaitingCallbacks(connection, current)) {
+                // Daraja's callback outranks whatever the push's own answer (or its absence) suggested.
+                return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
+            }
             return resolve(connection, current, resolution, Source.PUSH, null);
         });
+    }
+
+    /**
+     * Records an STK Query answer in the attempt's history. A ResultCode resolves a waiting attempt (source QUERY);
+     * pending and transient answers reschedule it, until the give-up time makes it UNKNOWN. An attempt that is
+     * already final keeps its outcome: a Query never overrides a callback.
+     */
+    public Attempt recordQueryAnswer(Attempt attempt, QueryAnswer answer, String trigger) {
+        String interpretation = answer.kind().name();
+        return recordQuery(attempt, answer.httpStatus(), truncate(answer.body(), 4000), interpretation, trigger,
+                answer.isFinal() ? answer.resolution() : null);
+    }
+
+    /** A query that got no answer at all: retried later, never a failure of the payment. */
+    public Attempt recordQueryFailure(Attempt attempt, Exception failure, String trigger) {
+        return recordQuery(attempt, null, failure.getClass().getSimpleName(), "TRANSPORT_ERROR", trigger, null);
+    }
+
+    private Attempt recordQuery(Attempt attempt, Integer httpStatus, String answer, String interpretation, String trigger,
+                                Resolution finalAnswer) {
+        return transactions.inTransaction(connection -> {
+            OffsetDateTime now = now();
+            update(connection, Sql.of("query-insert"), attempt.attemptId(), now, httpStatus, answer, interpretation,
+                    trigger == null ? "SWEEP" : trigger);
+            Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            if (current.status() != Status.ACCEPTED) {
+                if (finalAnswer != null && finalAnswer.status() != current.status()) {
+                    LOG.warn("Query for attempt {} says {} but the attempt is already {} (source {}): kept in its history",
+                            current.attemptId(), finalAnswer.status(), current.status(), current.source());
+                }
+                return current;
+            }
+            if (finalAnswer != null) {
+                return resolve(connection, current, finalAnswer, Source.QUERY, null);
+            }
+            if (current.giveUpAt() != null && !now.isBefore(current.giveUpAt())) {
+                return resolve(connection, current, Resolution.of(Status.UNKNOWN, "UNRESOLVED", false, null,
+                        "no result from callback or query within the window: needs review"), Source.QUERY, null);
+            }
+            int queries = queryCount(connection, current.attemptId());
+            update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
+                    current.attemptId());
+            LOG.info("Attempt {}: query answer {} ({}), asking again later", current.attemptId(), interpretation,
+                    httpStatus == null ? answer : "HTTP " + httpStatus);
+            return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
+        });
+    }
+
+    private static int queryCount(Connection connection, String attemptId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(Sql.of("attempt-query-count"))) {
+            select.setString(1, attemptId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getInt(1) : 0;
+            }
+        }
+    }
+
+    /**
+     * Claims up to {@code limit} accepted attempts whose query is due, for {@code lease}; rows another instance holds
+     * are skipped. {@code admit} decides per attempt (the per-shortcode query rate); those refused stay due.
+     */
+    public List<Attempt> claimDueForQuery(int limit, String claimant, java.util.function.Predicate<Attempt> admit) {
+        return transactions.inTransaction(connection -> {
+            OffsetDateTime now = now();
+            List<Attempt> claimed = new ArrayList<>();
+            for (String attemptId : ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)) {
+                Attempt attempt = load(connection, "attempt-by-id", attemptId).orElseThrow();
+                if (admit.test(attempt)) {
+                    update(connection, Sql.of("attempt-claim"), now.plus(schedule.lease()), claimant, attemptId);
+                    claimed.add(attempt);
+                }
+            }
+            return claimed;
+        });
+    }
+
+    /**
+     * Pushes still unanswered after the give-up window: their intent was never redelivered (topic retention, a
+     * consumer reset). They may have prompted the customer, so they become UNKNOWN, never pushed again.
+     */
+    public int closeInterruptedPushes(int limit) {
+        return transactions.inTransaction(connection -> {
+            List<String> stuck = ids(connection, Sql.of("attempt-interrupted-pushes"), now().minus(schedule.giveUpAfter()), limit);
+            for (String attemptId : stuck) {
+                Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
+                resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
+                        "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
+            }
+            return stuck.size();
+        });
+    }
+
+    private static List<String> ids(Connection connection, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            bind(select, parameters);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getString(1));
+                }
+            }
+            return ids;
+        }
+    }
+
+    public Optional<Attempt> findByCheckoutRequestId(String checkoutRequestId) {
+        return transactions.inTransaction(connection -> load(connection, "attempt-by-checkout", checkoutRequestId));
     }
 
     /** Stores a callback (inbox) and applies it when the attempt is waiting for its result. */
@@ -167,7 +282,11 @@ public class AttemptLedger {
                     .orElse(CallbackDisposition.UNKNOWN_ATTEMPT);
             long callbackId = insertCallback(connection, attemptId, callback, rawBody, disposition);
             if (disposition == CallbackDisposition.APPLIED) {
-                applyCallback(connection, found.get(), callback);
+                applyCallback(connection, found.get(), callback, false);
+            } else if (disposition == CallbackDisposition.CORRECTION) {
+                applyCallback(connection, found.get(), callback, true);
+            } else if (disposition == CallbackDisposition.ALREADY_FINAL) {
+                keepReceipt(connection, found.get(), callback);
             }
             LOG.info("Callback {} for attempt {} (CheckoutRequestID {}, ResultCode {}): {}", callbackId, attemptId,
                     callback.checkoutRequestId(), callback.resultCode(), disposition);
@@ -189,13 +308,45 @@ public class AttemptLedger {
             case ACCEPTED -> CallbackDisposition.APPLIED;
             default -> {
                 Status said = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).get().status();
-                if (said != attempt.status()) {
-                    LOG.warn("Late callback for attempt {} says {} but the attempt is already final {}: kept in its history",
-                            attempt.attemptId(), said, attempt.status());
+                if (said == attempt.status()) {
+                    yield CallbackDisposition.ALREADY_FINAL;
                 }
+                if (correctable(attempt)) {
+                    LOG.warn("CORRECTION: callback for attempt {} says {} after the attempt was published as {} {} (source {}): "
+                            + "publishing a correction event", attempt.attemptId(), said, attempt.status(),
+                            attempt.reason() == null ? "" : attempt.reason(), attempt.source());
+                    yield CallbackDisposition.CORRECTION;
+                }
+                LOG.error("CONFLICT: late callback for attempt {} says {} but the attempt is final {} {} (source {}) and cannot "
+                        + "be corrected again: kept in its history, needs review", attempt.attemptId(), said, attempt.status(),
+                        attempt.reason() == null ? "" : attempt.reason(), attempt.source());
                 yield CallbackDisposition.ALREADY_FINAL;
             }
         };
+    }
+
+    /**
+     * A callback is Daraja's own word on the payment, so it may correct, once, an outcome that was only inferred:
+     * a Query answer, or an UNKNOWN from a push whose answer was lost or an attempt that was given up on.
+     * It never overrides a push Daraja refused, an earlier callback, or a mismatch flagged for review.
+     */
+    private static boolean correctable(Attempt attempt) {
+        if (attempt.corrected()) {
+            return false;
+        }
+        if (Source.QUERY.name().equals(attempt.source())) {
+            return true;
+        }
+        return attempt.status() == Status.UNKNOWN && List.of("PUSH_OUTCOME_UNKNOWN", "PUSH_INTERRUPTED", "UNRESOLVED")
+                .contains(attempt.reason());
+    }
+
+    /** A callback that agrees with an outcome already published by Query still brings the receipt number: keep it. */
+    private void keepReceipt(Connection connection, Attempt attempt, StkCallback callback) throws SQLException {
+        if (attempt.status() == Status.SUCCEEDED && callback.mpesaReceiptNumber() != null && "0".equals(callback.resultCode())) {
+            update(connection, Sql.of("attempt-set-receipt"), callback.mpesaReceiptNumber(), callback.transactionDate(),
+                    now(), attempt.attemptId());
+        }
     }
 
     private record WaitingCallback(long callbackId, String rawBody) {
@@ -219,7 +370,7 @@ public class AttemptLedger {
             boolean applicable = !current.status().isFinal()
                     && (current.checkoutRequestId() == null || current.checkoutRequestId().equals(callback.checkoutRequestId()));
             if (applicable) {
-                applyCallback(connection, current, callback);
+                applyCallback(connection, current, callback, false);
                 resolved = true;
             }
             update(connection, Sql.of("callback-set-disposition"),
@@ -228,7 +379,8 @@ public class AttemptLedger {
         return resolved;
     }
 
-    private void applyCallback(Connection connection, Attempt attempt, StkCallback callback) throws SQLException {
+    private void applyCallback(Connection connection, Attempt attempt, StkCallback callback, boolean correction)
+            throws SQLException {
         Resolution resolution = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).orElseThrow();
         if (resolution.status() == Status.SUCCEEDED && !matchesAttempt(attempt, callback)) {
             LOG.error("SUCCESS callback for attempt {} does not match it (amount {} vs {}, phone {} vs {}): flagged for review",
@@ -237,7 +389,10 @@ public class AttemptLedger {
             resolution = Resolution.of(Status.UNKNOWN, "CALLBACK_MISMATCH", false, callback.resultCode(),
                     "success callback does not match the attempt's amount or phone: needs review");
         }
-        resolve(connection, attempt, resolution, Source.CALLBACK, callback);
+        if (correction) {
+            update(connection, Sql.of("attempt-set-corrected"), attempt.attemptId());
+        }
+        resolve(connection, attempt, resolution, Source.CALLBACK, callback, correction);
     }
 
     /** A success callback must be for the amount and phone we asked for; absent items are not held against it. */
@@ -250,6 +405,11 @@ public class AttemptLedger {
 
     private Attempt resolve(Connection connection, Attempt attempt, Resolution resolution, Source source,
                             StkCallback callback) throws SQLException {
+        return resolve(connection, attempt, resolution, source, callback, false);
+    }
+
+    private Attempt resolve(Connection connection, Attempt attempt, Resolution resolution, Source source,
+                            StkCallback callback, boolean correction) throws SQLException {
         OffsetDateTime now = now();
         boolean paid = resolution.status() == Status.SUCCEEDED;
         update(connection, Sql.of("attempt-set-final"), resolution.status().name(), resolution.reason(),
@@ -257,15 +417,15 @@ public class AttemptLedger {
                 source.name(), paid && callback != null ? callback.mpesaReceiptNumber() : null,
                 callback != null ? callback.transactionDate() : null, now, now, attempt.attemptId());
         Attempt resolved = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
-        enqueue(connection, resolved, now);
+        enqueue(connection, resolved, now, correction);
         LOG.info("Attempt {} for intent {} is {}{} (source {}, ResultCode {})", resolved.attemptId(), resolved.intentId(),
                 resolved.status(), resolved.reason() == null ? "" : " " + resolved.reason(), source,
                 resolved.resultCode());
         return resolved;
     }
 
-    private void enqueue(Connection connection, Attempt attempt, OffsetDateTime now) throws SQLException {
-        OutcomeEvent event = events.of(attempt, now);
+    private void enqueue(Connection connection, Attempt attempt, OffsetDateTime now, boolean correction) throws SQLException {
+        OutcomeEvent event = correction ? events.correctionOf(attempt, now) : events.of(attempt, now);
         update(connection, Sql.of("outbox-insert"), event.eventId(), event.attemptId(), event.key(), event.type(),
                 event.payload(), event.occurredAt());
     }
@@ -318,7 +478,8 @@ public class AttemptLedger {
                 row.getString("result_desc"), row.getString("source"), row.getString("merchant_request_id"),
                 row.getString("checkout_request_id"), row.getString("mpesa_receipt_number"),
                 row.getString("transaction_date"), row.getObject("created_at", OffsetDateTime.class),
-                row.getObject("updated_at", OffsetDateTime.class));
+                row.getObject("updated_at", OffsetDateTime.class), row.getObject("give_up_at", OffsetDateTime.class),
+                row.getBoolean("corrected"));
     }
 
     static int update(Connection connection, String sql, Object... parameters) throws SQLException {

@@ -24,7 +24,19 @@ public class OutcomeEvents {
 
     /** The event for the attempt's current state: ACCEPTED (not final) or its one final outcome. */
     public OutcomeEvent of(Attempt attempt, OffsetDateTime occurredAt) {
-        String eventId = eventId(attempt.attemptId(), attempt.status().isFinal() ? "FINAL" : attempt.status().name());
+        return event(attempt, occurredAt, attempt.status().isFinal() ? "FINAL" : attempt.status().name(), null);
+    }
+
+    /**
+     * The one correction an attempt may get: a final outcome that supersedes its earlier final event
+     * ({@code corrects}), when a callback contradicts an outcome that was inferred (Query, UNKNOWN).
+     */
+    public OutcomeEvent correctionOf(Attempt attempt, OffsetDateTime occurredAt) {
+        return event(attempt, occurredAt, "CORRECTION", eventId(attempt.attemptId(), "FINAL"));
+    }
+
+    private OutcomeEvent event(Attempt attempt, OffsetDateTime occurredAt, String kind, String corrects) {
+        String eventId = eventId(attempt.attemptId(), kind);
         ObjectNode event = mapper.createObjectNode();
         event.put("eventId", eventId);
         event.put("intentId", attempt.intentId());
@@ -39,12 +51,15 @@ public class OutcomeEvents {
         event.put("merchantRequestId", attempt.merchantRequestId());
         event.put("checkoutRequestId", attempt.checkoutRequestId());
         event.put("mpesaReceiptNumber", attempt.mpesaReceiptNumber());
+        event.put("receiptAvailable", attempt.mpesaReceiptNumber() != null);
         event.put("amount", attempt.amount());
         event.put("phoneNumber", attempt.phoneNumber());
         event.put("transactionDate", attempt.transactionDate());
         event.put("merchant", attempt.merchant());
         event.put("source", attempt.source());
         event.put("occurredAt", occurredAt.toString());
+        event.put("correction", corrects != null);
+        event.put("corrects", corrects);
         event.set("metadata", metadata(attempt.metadataJson()));
         try {
             return new OutcomeEvent(eventId, attempt.attemptId(), attempt.orderId(),

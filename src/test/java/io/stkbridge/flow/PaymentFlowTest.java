@@ -202,17 +202,30 @@ class PaymentFlowTest {
     }
 
     @Test
-    void aPushWhoseAnswerNeverComesIsUnknownAndNeverResent() {
+    void aPushWhoseAnswerNeverComesIsUnknownNeverResentAndCorrectedByItsLateCallback() {
+        daraja.callbackDelay(Duration.ofSeconds(3));
         String intentId = pay(6000);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("UNKNOWN", outcome.path("status").asText());
         assertEquals("PUSH_OUTCOME_UNKNOWN", outcome.path("reason").asText());
+        assertFalse(outcome.path("correction").asBoolean());
         String orderId = outcome.path("orderId").asText();
-        // The simulator still prompts the customer and calls back; the late success does not turn a guess into paid.
-        await(BOUND, "the simulator's callback for the timed-out push",
-                () -> daraja.callbacksSent().stream().anyMatch(c -> daraja.pushes().stream()
-                        .anyMatch(p -> p.accountReference().equals(orderId) && p.checkoutRequestId().equals(c.checkoutRequestId()))));
+        // The simulator still prompted the customer and calls back: Daraja's own word corrects the UNKNOWN, once.
+        await(BOUND, "the correction", () -> outcomes.eventsOf(intentId).size() == 2);
+        JsonNode correction = outcomes.eventsOf(intentId).get(1);
+        assertEquals("SUCCEEDED", correction.path("status").asText());
+        assertTrue(correction.path("correction").asBoolean());
+        assertEquals(outcome.path("eventId").asText(), correction.path("corrects").asText());
+        assertTrue(correction.path("receiptAvailable").asBoolean());
         assertEquals(1, daraja.pushes().stream().filter(p -> p.accountReference().equals(orderId)).count());
+    }
+
+    @Test
+    void aPushWhoseAnswerNeverComesIsResolvedByACallbackThatCameFirst() {
+        String intentId = pay(6000);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("SUCCEEDED", outcome.path("status").asText());
+        assertEquals("CALLBACK", outcome.path("source").asText());
         assertEquals(1, outcomes.eventsOf(intentId).size());
     }
 

@@ -1,0 +1,89 @@
+package io.stkbridge.daraja;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.ledger.Attempt;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The steps of the stk-push and stk-query routes that are logic rather than flow: the request with a fresh
+ * Password/Timestamp, its bearer token, renewing a refused token, and reading the answer.
+ */
+public class DarajaCalls {
+
+    static final String AUTHORIZATION = "Authorization";
+    static final String REQUEST_PROPERTY = "darajaRequest";
+    static final String TOKEN_PROPERTY = "darajaToken";
+
+    private final StkPushRequests pushRequests;
+    private final StkPassword passwords;
+    private final DarajaTokenCache tokens;
+    private final Merchants merchants;
+    private final ObjectMapper mapper;
+
+    public DarajaCalls(StkPushRequests pushRequests, StkPassword passwords, DarajaTokenCache tokens, Merchants merchants,
+                       ObjectMapper mapper) {
+        this.pushRequests = pushRequests;
+        this.passwords = passwords;
+        this.tokens = tokens;
+        this.merchants = merchants;
+        this.mapper = mapper;
+    }
+
+    public void preparePush(Attempt attempt, Exchange exchange) throws JsonProcessingException {
+        prepare(attempt, pushRequests.build(attempt), exchange);
+    }
+
+    public void prepareQuery(Attempt attempt, Exchange exchange) throws JsonProcessingException {
+        Merchant merchant = merchants.byName(attempt.merchant());
+        StkPassword.Credentials credentials = passwords.forMerchant(merchant);
+        Map<String, Object> query = new LinkedHashMap<>();
+        query.put("BusinessShortCode", merchant.shortcode());
+        query.put("Password", credentials.password());
+        query.put("Timestamp", credentials.timestamp());
+        query.put("CheckoutRequestID", attempt.checkoutRequestId());
+        prepare(attempt, query, exchange);
+    }
+
+    private void prepare(Attempt attempt, Map<String, Object> request, Exchange exchange) throws JsonProcessingException {
+        String body = mapper.writeValueAsString(request);
+        exchange.setProperty(REQUEST_PROPERTY, body);
+        Message message = exchange.getMessage();
+        message.setBody(body);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        authorize(exchange, tokens.bearer(merchants.byName(attempt.merchant())));
+    }
+
+    private static void authorize(Exchange exchange, String token) {
+        exchange.setProperty(TOKEN_PROPERTY, token);
+        exchange.getMessage().setHeader(AUTHORIZATION, "Bearer " + token);
+    }
+
+    /** Daraja refused the token (expired early, revoked): forget it and send the same request with a new one. */
+    public void renewToken(Attempt attempt, Exchange exchange) {
+        Merchant merchant = merchants.byName(attempt.merchant());
+        tokens.invalidate(merchant, exchange.getProperty(TOKEN_PROPERTY, "", String.class));
+        Message message = exchange.getMessage();
+        message.setBody(exchange.getProperty(REQUEST_PROPERTY, String.class));
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        authorize(exchange, tokens.bearer(merchant));
+    }
+
+    public PushAnswer readPush(Exchange exchange) {
+        return PushAnswer.read(status(exchange), exchange.getMessage().getBody(String.class));
+    }
+
+    public QueryAnswer readQuery(Exchange exchange) {
+        return QueryAnswer.read(status(exchange), exchange.getMessage().getBody(String.class));
+    }
+
+    private static int status(Exchange exchange) {
+        return exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+    }
+}

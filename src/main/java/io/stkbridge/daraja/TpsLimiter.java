@@ -1,0 +1,45 @@
+package io.stkbridge.daraja;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Requests per second per shortcode (token bucket, burst of one second's worth); callers that get no permit wait for a later turn. */
+public class TpsLimiter {
+
+    private final double perSecond;
+    private final Clock clock;
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    private static final class Bucket {
+        private double tokens;
+        private long refilledAtMillis;
+
+        Bucket(double tokens, long now) {
+            this.tokens = tokens;
+            this.refilledAtMillis = now;
+        }
+    }
+
+    public TpsLimiter(double perSecond, Clock clock) {
+        if (perSecond <= 0) {
+            throw new IllegalArgumentException("TPS limit must be positive");
+        }
+        this.perSecond = perSecond;
+        this.clock = clock;
+    }
+
+    public boolean tryAcquire(String shortcode) {
+        long now = clock.millis();
+        Bucket bucket = buckets.computeIfAbsent(shortcode, key -> new Bucket(perSecond, now));
+        synchronized (bucket) {
+            bucket.tokens = Math.min(perSecond, bucket.tokens + (now - bucket.refilledAtMillis) * perSecond / 1000.0);
+            bucket.refilledAtMillis = now;
+            if (bucket.tokens >= 1) {
+                bucket.tokens -= 1;
+                return true;
+            }
+            return false;
+        }
+    }
+}

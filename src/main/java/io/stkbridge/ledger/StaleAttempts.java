@@ -1,0 +1,44 @@
+package io.stkbridge.ledger;
+
+import io.stkbridge.daraja.Merchants;
+import io.stkbridge.daraja.TpsLimiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/** The sweeper's choices: which waiting attempts to query now, within the per-shortcode query rate. */
+public class StaleAttempts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StaleAttempts.class);
+
+    private final AttemptLedger ledger;
+    private final Merchants merchants;
+    private final TpsLimiter queryRate;
+    private final int batchSize;
+    private final String instanceId;
+
+    public StaleAttempts(AttemptLedger ledger, Merchants merchants, TpsLimiter queryRate, int batchSize, String instanceId) {
+        this.ledger = ledger;
+        this.merchants = merchants;
+        this.queryRate = queryRate;
+        this.batchSize = batchSize;
+        this.instanceId = instanceId;
+    }
+
+    public List<Attempt> claimDue() {
+        List<Attempt> due = ledger.claimDueForQuery(batchSize, instanceId,
+                attempt -> queryRate.tryAcquire(merchants.byName(attempt.merchant()).shortcode()));
+        if (!due.isEmpty()) {
+            LOG.info("Querying Daraja for {} attempt(s) still waiting for their result", due.size());
+        }
+        return due;
+    }
+
+    public void closeInterruptedPushes() {
+        int closed = ledger.closeInterruptedPushes(batchSize);
+        if (closed > 0) {
+            LOG.warn("{} push(es) never answered and never redelivered are now UNKNOWN (needs review)", closed);
+        }
+    }
+}

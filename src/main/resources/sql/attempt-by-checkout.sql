@@ -1,0 +1,1 @@
+WHERE checkout_request_id = ?

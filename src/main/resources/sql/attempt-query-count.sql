@@ -1,0 +1,1 @@
+SELECT query_count FROM stk_attempt WHERE attempt_id = ?

@@ -1,0 +1,1 @@
+UPDATE stk_attempt SET corrected = TRUE WHERE attempt_id = ?
