@@ -1,13 +1,11 @@
 package io.stkbridge.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.simulator.DarajaSimulator;
 import io.stkbridge.testing.CapturedLogs;
-import io.stkbridge.testing.EmbeddedKafka;
+import io.stkbridge.testing.TestStack;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
-import io.stkbridge.testing.StkBridgeInstance;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
@@ -17,9 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,48 +33,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PaymentFlowTest {
 
-    static final String PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
-    static final String CALLBACK_SECRET = "test-callback-secret-0123456789";
+    static final String PASSKEY = TestStack.PASSKEY;
+    static final String CALLBACK_SECRET = TestStack.CALLBACK_SECRET;
     static final Duration BOUND = Duration.ofSeconds(30);
     static final String PHONE = "254708374149";
 
-    static EmbeddedKafka kafka;
+    static TestStack stack;
     static DarajaSimulator daraja;
-    static StkBridgeInstance app;
     static OutcomeCollector outcomes;
     static OutcomeCollector deadLetters;
     static IntentPublisher intents;
-    static final HttpClient http = HttpClient.newHttpClient();
     static CapturedLogs logs;
 
     @BeforeAll
     static void startEverything() {
         logs = CapturedLogs.install();
-        kafka = EmbeddedKafka.start();
-        daraja = DarajaSimulator.builder()
-                .port(0)
-                .consumerCredentials("test-key", "test-secret")
-                .merchant("174379", PASSKEY)
-                .callbackDelay(Duration.ofMillis(150))
-                .slowAnswerDelay(Duration.ofSeconds(4))
-                .build();
-        daraja.start();
-        app = StkBridgeInstance.start(Map.ofEntries(
-                Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
-                Map.entry("daraja.base-url", daraja.baseUrl()),
-                Map.entry("daraja.shortcode", "174379"),
-                Map.entry("stk.db.url", "jdbc:h2:mem:flow-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"),
-                Map.entry("stk.outbox.poll-interval-ms", "50"),
-                Map.entry("camel.component.http.so-timeout", "2000"),
-                Map.entry("camel.component.http.response-timeout", "2000"),
-                Map.entry("daraja.push-connect-retry-delay-ms", "50")), Map.of(
-                "DARAJA_CONSUMER_KEY", "test-key",
-                "DARAJA_CONSUMER_SECRET", "test-secret",
-                "DARAJA_PASSKEY", PASSKEY,
-                "STK_CALLBACK_SECRET", CALLBACK_SECRET));
-        outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
-        deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
-        intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
+        stack = TestStack.start(Map.of());
+        daraja = stack.daraja;
+        outcomes = stack.outcomes;
+        deadLetters = stack.deadLetters;
+        intents = stack.intents;
     }
 
     @AfterAll
@@ -88,29 +61,21 @@ class PaymentFlowTest {
             assertNoSecretOrFullPhoneNumberWasLogged();
         } finally {
             logs.close();
-            stopAll();
+            stack.close();
         }
     }
 
     /** Runs after every flow above has logged what it logs: secrets and full phone numbers never appear. */
     static void assertNoSecretOrFullPhoneNumberWasLogged() {
         assertTrue(logs.size() > 20, "the logs were captured");
-        for (String secret : List.of(PASSKEY, "test-secret", CALLBACK_SECRET, PHONE, "0708 374 149", "0708374149")) {
+        for (String secret : List.of(PASSKEY, TestStack.CONSUMER_SECRET, CALLBACK_SECRET, TestStack.OPERATOR_KEY, PHONE,
+                "0708 374 149", "0708374149")) {
             assertEquals(List.of(), logs.linesContaining(secret), "logged: " + secret);
         }
         for (var push : daraja.pushes()) {
             String token = push.callbackUrl().substring(push.callbackUrl().lastIndexOf('/') + 1);
             assertEquals(List.of(), logs.linesContaining(token), "a callback token was logged");
         }
-    }
-
-    static void stopAll() throws Exception {
-        intents.close();
-        outcomes.close();
-        deadLetters.close();
-        app.close();
-        daraja.close();
-        kafka.close();
     }
 
     @AfterEach
@@ -126,10 +91,7 @@ class PaymentFlowTest {
     }
 
     private static String pay(int amount) {
-        String intentId = newId("intent");
-        String orderId = newId("ORD").substring(0, 12);
-        intents.publish(orderId, IntentPublisher.intent(intentId, orderId, amount, "0708 374 149"));
-        return intentId;
+        return stack.pay(amount);
     }
 
     private static long pushesFor(String intentId) {
@@ -355,24 +317,65 @@ class PaymentFlowTest {
         assertTrue(outcome.path("mpesaReceiptNumber").isNull());
     }
 
+    @Test
+    void anOperatorCanForceAQueryOverHttpAndSeeTheNewState() throws Exception {
+        daraja.dropCallbacks(true);
+        String intentId = pay(7000);
+        await(BOUND, "ACCEPTED", () -> !outcomes.eventsOf(intentId).isEmpty());
+        String checkout = outcomes.eventsOf(intentId).get(0).path("checkoutRequestId").asText();
+        String path = "/api/attempts/" + checkout + "/query";
+
+        assertEquals(401, stack.post(path, "", Map.of()).statusCode());
+        HttpResponse<String> wrongKey = stack.post(path, "", Map.of("X-Api-Key", "guess"));
+        assertEquals(401, wrongKey.statusCode());
+        assertEquals("{\"error\":\"unauthorized\"}", wrongKey.body());
+        assertEquals(404, stack.post("/api/attempts/ws_CO_nope/query", "", Map.of("X-Api-Key", TestStack.OPERATOR_KEY)).statusCode());
+
+        await(BOUND, "the simulated customer to have paid", () -> {
+            try {
+                HttpResponse<String> answer = stack.post(path, "", Map.of("X-Api-Key", TestStack.OPERATOR_KEY));
+                return answer.statusCode() == 200 && answer.body().contains("\"status\":\"SUCCEEDED\"");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        JsonNode paid = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("QUERY", paid.path("source").asText());
+        assertFalse(paid.path("receiptAvailable").asBoolean());
+        assertTrue(paid.path("mpesaReceiptNumber").isNull());
+    }
+
+    @Test
+    void aQueryCanBeRequestedOverKafkaAndBadRequestsAreDeadLettered() {
+        daraja.dropCallbacks(true);
+        String intentId = pay(1032);
+        await(BOUND, "ACCEPTED", () -> !outcomes.eventsOf(intentId).isEmpty());
+        try (IntentPublisher commands = new IntentPublisher(stack.kafka.bootstrapServers(), "mpesa.stk.query-requests")) {
+            commands.publish("q", "{\"intentId\":\"no-such-intent\"}");
+            commands.publish("q", "not json");
+            await(BOUND, "a final outcome from a query command", () -> {
+                commands.publish(intentId, "{\"intentId\":\"" + intentId + "\"}");
+                return outcomes.eventsOf(intentId).stream().anyMatch(e -> e.path("final").asBoolean());
+            });
+        }
+        JsonNode cancelled = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("FAILED", cancelled.path("status").asText());
+        assertEquals("CANCELLED_BY_USER", cancelled.path("reason").asText());
+        assertEquals("QUERY", cancelled.path("source").asText());
+        List<ConsumerRecord<String, String>> dead = deadLetters.awaitRecords(r -> "q".equals(r.key()), 2, BOUND);
+        assertTrue(dead.stream().allMatch(r -> "INVALID_QUERY_REQUEST".equals(header(r, "stk_error_reason"))));
+    }
+
     private static String callbackPath(String attemptId) {
-        String url = new CallbackTokens(CALLBACK_SECRET, app.httpBaseUrl()).callbackUrl(attemptId);
-        return url.substring(app.httpBaseUrl().length());
+        return stack.callbackPath(attemptId);
     }
 
     private static String successCallback(String checkoutRequestId, int amount, String phone) {
-        return """
-                {"Body":{"stkCallback":{"MerchantRequestID":"1-2-3","CheckoutRequestID":"%s","ResultCode":0,
-                 "ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[
-                 {"Name":"Amount","Value":%d.00},{"Name":"MpesaReceiptNumber","Value":"TST1234567"},{"Name":"Balance"},
-                 {"Name":"TransactionDate","Value":20260101120000},{"Name":"PhoneNumber","Value":%s}]}}}}"""
-                .formatted(checkoutRequestId, amount, phone);
+        return TestStack.successCallback(checkoutRequestId, amount, phone);
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(app.httpBaseUrl() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return stack.post(path, body, Map.of());
     }
 
     private static String header(ConsumerRecord<String, String> record, String name) {

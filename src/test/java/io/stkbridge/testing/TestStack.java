@@ -1,0 +1,109 @@
+package io.stkbridge.testing;
+
+import io.stkbridge.daraja.CallbackTokens;
+import io.stkbridge.simulator.DarajaSimulator;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Everything an end-to-end test needs, real and in this JVM: a Kafka broker, the Daraja simulator, stk-bridge with its
+ * real routes on an H2 ledger, a publisher of intents and collectors of the outcome and dead-letter topics.
+ */
+public final class TestStack implements AutoCloseable {
+
+    public static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
+    public static final String CONSUMER_SECRET = "test-secret";
+    public static final String CALLBACK_SECRET = "test-callback-secret-0123456789";
+    public static final String OPERATOR_KEY = "test-operator-key-0123456789";
+
+    public final EmbeddedKafka kafka;
+    public final DarajaSimulator daraja;
+    public final StkBridgeInstance app;
+    public final OutcomeCollector outcomes;
+    public final OutcomeCollector deadLetters;
+    public final IntentPublisher intents;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestStack(Map<String, String> extraProperties) {
+        kafka = EmbeddedKafka.start();
+        daraja = DarajaSimulator.builder()
+                .port(0)
+                .consumerCredentials("test-key", CONSUMER_SECRET)
+                .merchant("174379", PASSKEY)
+                .callbackDelay(Duration.ofMillis(150))
+                .slowAnswerDelay(Duration.ofSeconds(4))
+                .build();
+        daraja.start();
+        Map<String, String> properties = new HashMap<>(Map.of(
+                "kafka.bootstrap-servers", kafka.bootstrapServers(),
+                "daraja.base-url", daraja.baseUrl(),
+                "daraja.shortcode", "174379",
+                "stk.db.url", "jdbc:h2:mem:stack-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                "stk.outbox.poll-interval-ms", "50",
+                "camel.component.http.so-timeout", "2000",
+                "camel.component.http.response-timeout", "2000",
+                "daraja.push-connect-retry-delay-ms", "50"));
+        properties.putAll(extraProperties);
+        app = StkBridgeInstance.start(properties, Map.of(
+                "DARAJA_CONSUMER_KEY", "test-key",
+                "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
+                "DARAJA_PASSKEY", PASSKEY,
+                "STK_CALLBACK_SECRET", CALLBACK_SECRET,
+                "STK_API_OPERATOR_KEY", OPERATOR_KEY));
+        outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
+        deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
+        intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
+    }
+
+    public static TestStack start(Map<String, String> extraProperties) {
+        return new TestStack(extraProperties);
+    }
+
+    /** Publishes an intent for the test phone number and returns its intentId; the orderId is also its account reference. */
+    public String pay(int amount) {
+        String intentId = "intent-" + UUID.randomUUID().toString().substring(0, 8);
+        String orderId = ("ORD-" + UUID.randomUUID()).substring(0, 12);
+        intents.publish(orderId, IntentPublisher.intent(intentId, orderId, amount, "0708 374 149"));
+        return intentId;
+    }
+
+    /** The path (with its HMAC token) that Daraja was told to call back for an attempt. */
+    public String callbackPath(String attemptId) {
+        String url = new CallbackTokens(CALLBACK_SECRET, app.httpBaseUrl()).callbackUrl(attemptId);
+        return url.substring(app.httpBaseUrl().length());
+    }
+
+    public static String successCallback(String checkoutRequestId, int amount, String phone) {
+        return """
+                {"Body":{"stkCallback":{"MerchantRequestID":"1-2-3","CheckoutRequestID":"%s","ResultCode":0,
+                 "ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[
+                 {"Name":"Amount","Value":%d.00},{"Name":"MpesaReceiptNumber","Value":"TST1234567"},{"Name":"Balance"},
+                 {"Name":"TransactionDate","Value":20260101120000},{"Name":"PhoneNumber","Value":%s}]}}}}"""
+                .formatted(checkoutRequestId, amount, phone);
+    }
+
+    public HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.httpBaseUrl() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws Exception {
+        intents.close();
+        outcomes.close();
+        deadLetters.close();
+        app.close();
+        daraja.close();
+        kafka.close();
+    }
+}
