@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The local run: an in-process Kafka broker, the Daraja simulator, the H2 ledger and stk-bridge itself in one JVM.
  * Publishes sample intents covering success and failure and prints every outcome event as it arrives.
- * {@code mvn -q test-compile exec:java@local}; add {@code -Dstk.local.exit-when-done=true} to stop after the samples.
+ * {@code mvn -q test-compile exec:java@local}; add {@code -Dstk.local.exit-when-done=true} to stop after the samples,
+ * {@code -Dstk.local.drop-callbacks=true} to have the simulator lose every callback (all outcomes then come from STK Query).
  */
 public final class LocalStack {
 
@@ -30,18 +31,20 @@ public final class LocalStack {
             new Object[]{"ORD-1003", 1111, "708374149", "insufficient funds"},
             new Object[]{"ORD-1004", 1037, "254708374149", "phone unreachable"},
             new Object[]{"ORD-1005", 5002, "0708-374-149", "Daraja spike arrest"},
-            new Object[]{"ORD-1006", 0, "0708374149", "invalid amount"});
+            new Object[]{"ORD-1006", 0, "0708374149", "invalid amount"},
+            new Object[]{"ORD-1007", 7000, "0708374149", "callback lost: resolved by STK Query"});
 
     private LocalStack() {
     }
 
     public static void main(String[] args) throws Exception {
         boolean exitWhenDone = Boolean.getBoolean("stk.local.exit-when-done");
-        run(System.out, Integer.parseInt(System.getenv().getOrDefault("STK_HTTP_PORT", "8080")), exitWhenDone);
+        boolean dropCallbacks = Boolean.getBoolean("stk.local.drop-callbacks");
+        run(System.out, Integer.parseInt(System.getenv().getOrDefault("STK_HTTP_PORT", "8080")), exitWhenDone, dropCallbacks);
     }
 
     /** Returns the final outcome of each sample once all are in; when not exiting, keeps running until interrupted. */
-    public static List<JsonNode> run(PrintStream out, int httpPort, boolean exitWhenDone) throws Exception {
+    public static List<JsonNode> run(PrintStream out, int httpPort, boolean exitWhenDone, boolean dropCallbacks) throws Exception {
         out.println("Starting an in-process Kafka broker, the Daraja simulator and stk-bridge …");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              DarajaSimulator daraja = DarajaSimulator.builder().port(0)
@@ -50,11 +53,14 @@ public final class LocalStack {
                      .callbackDelay(Duration.ofMillis(1500))
                      .build()) {
             daraja.start();
+            daraja.dropCallbacks(dropCallbacks);
             try (StkBridgeInstance app = StkBridgeInstance.start(Map.of(
                     "camel.server.port", String.valueOf(httpPort),
                     "kafka.bootstrap-servers", kafka.bootstrapServers(),
                     "daraja.base-url", daraja.baseUrl(),
                     "daraja.shortcode", "174379",
+                    "stk.query.first-delay-ms", "5000",
+                    "stk.query.retry-base-ms", "2000",
                     "stk.db.url", "jdbc:h2:file:./target/local-run/ledger;DB_CLOSE_ON_EXIT=FALSE"), Map.of(
                     "DARAJA_CONSUMER_KEY", "local-key",
                     "DARAJA_CONSUMER_SECRET", "local-secret",

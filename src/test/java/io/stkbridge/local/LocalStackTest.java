@@ -19,15 +19,26 @@ class LocalStackTest {
     void theLocalRunShowsAcceptedAndFinalOutcomesForItsSamples() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         List<JsonNode> finals = LocalStack.run(new PrintStream(console, true, StandardCharsets.UTF_8),
-                StkBridgeInstance.freePort(), true);
+                StkBridgeInstance.freePort(), true, false);
 
-        assertEquals(List.of("SUCCEEDED", "FAILED", "FAILED", "FAILED", "FAILED", "REJECTED"),
+        assertEquals(List.of("SUCCEEDED", "FAILED", "FAILED", "FAILED", "FAILED", "REJECTED", "SUCCEEDED"),
                 finals.stream().map(e -> e.path("status").asText()).toList());
-        assertEquals(List.of("null", "CANCELLED_BY_USER", "INSUFFICIENT_FUNDS", "CUSTOMER_UNREACHABLE", "DARAJA_BUSY", "INVALID_INTENT"),
+        assertEquals(List.of("null", "CANCELLED_BY_USER", "INSUFFICIENT_FUNDS", "CUSTOMER_UNREACHABLE", "DARAJA_BUSY", "INVALID_INTENT", "null"),
                 finals.stream().map(e -> e.path("reason").asText()).toList());
+        assertEquals("QUERY", finals.get(6).path("source").asText());
         String printed = console.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("← outcome ORD-1001 ACCEPTED"), printed);
         assertTrue(printed.contains("← outcome ORD-1001 SUCCEEDED"), printed);
-        assertTrue(printed.contains("All 6 sample intents have their final outcome."), printed);
+        assertTrue(printed.contains("All 7 sample intents have their final outcome."), printed);
+    }
+
+    @Test
+    void withEveryCallbackLostTheLocalRunStillEndsEverySampleByQuery() throws Exception {
+        List<JsonNode> finals = LocalStack.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                StkBridgeInstance.freePort(), true, true);
+        assertEquals(List.of("SUCCEEDED", "FAILED", "FAILED", "FAILED", "FAILED", "REJECTED", "SUCCEEDED"),
+                finals.stream().map(e -> e.path("status").asText()).toList());
+        assertTrue(finals.stream().filter(e -> !e.path("source").asText().matches("VALIDATION|PUSH"))
+                .allMatch(e -> e.path("source").asText().equals("QUERY")), finals.toString());
     }
 }

@@ -1,0 +1,198 @@
+package io.stkbridge.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stkbridge.simulator.DarajaSimulator;
+import io.stkbridge.testing.OutcomeCollector;
+import io.stkbridge.testing.TestStack;
+import org.apache.camel.builder.AdviceWith;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.stkbridge.testing.OutcomeCollector.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The sweeper with windows shortened to seconds: attempts whose callback is late or missing are resolved by STK Query,
+ * pending and transport trouble never become FAILED, and an attempt that never resolves becomes UNKNOWN.
+ */
+class StaleAttemptsTest {
+
+    static final Duration BOUND = Duration.ofSeconds(30);
+    static final String PHONE = "254708374149";
+
+    static TestStack stack;
+    static DarajaSimulator daraja;
+    static OutcomeCollector outcomes;
+    /** CheckoutRequestIDs whose queries fail as if the connection timed out. */
+    static final Set<String> unreachableQueries = ConcurrentHashMap.newKeySet();
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = TestStack.start(Map.of(
+                "stk.query.sweep-interval-ms", "200",
+                "stk.query.first-delay-ms", "500",
+                "stk.query.retry-base-ms", "300",
+                "stk.query.retry-max-ms", "600",
+                "stk.query.give-up-after-ms", "5000",
+                "stk.query.tps-per-shortcode", "50"));
+        daraja = stack.daraja;
+        outcomes = stack.outcomes;
+        AdviceWith.adviceWith(stack.app.context(), "stk-query", route -> route.weaveById("call-stk-query").before()
+                .process(exchange -> {
+                    String body = exchange.getMessage().getBody(String.class);
+                    if (unreachableQueries.stream().anyMatch(body::contains)) {
+                        throw new SocketTimeoutException("Read timed out (injected)");
+                    }
+                }));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        stack.close();
+    }
+
+    @AfterEach
+    void restore() {
+        daraja.dropCallbacks(false);
+        daraja.queryPendingAs4999(false);
+        daraja.callbackDelay(Duration.ofMillis(150));
+        unreachableQueries.clear();
+    }
+
+    private static String checkoutOf(String intentId) {
+        await(BOUND, "ACCEPTED of " + intentId, () -> !outcomes.eventsOf(intentId).isEmpty());
+        return outcomes.eventsOf(intentId).get(0).path("checkoutRequestId").asText();
+    }
+
+    private static long queriesFor(String checkoutRequestId) {
+        return daraja.queries().stream().filter(q -> q.checkoutRequestId().equals(checkoutRequestId)).count();
+    }
+
+    @Test
+    void withEveryCallbackDroppedEachIntentStillGetsExactlyOneFinalOutcomeFromQuery() {
+        daraja.dropCallbacks(true);
+        Map<Integer, String> expected = Map.of(100, "SUCCEEDED", 1032, "FAILED", 1037, "FAILED", 2001, "FAILED", 1111, "FAILED");
+        Map<Integer, String> intents = new java.util.HashMap<>();
+        expected.keySet().forEach(amount -> intents.put(amount, stack.pay(amount)));
+        intents.forEach((amount, intentId) -> {
+            JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+            assertEquals(expected.get(amount), outcome.path("status").asText(), outcome.toString());
+            assertEquals("QUERY", outcome.path("source").asText());
+            assertTrue(outcome.path("mpesaReceiptNumber").isNull());
+            assertFalse(outcome.path("receiptAvailable").asBoolean());
+        });
+        outcomes.awaitFinal(stack.pay(101), BOUND);
+        intents.values().forEach(intentId -> assertEquals(2, outcomes.eventsOf(intentId).size()));
+    }
+
+    @Test
+    void beingProcessedAnswersAreNeverFailuresTheAttemptIsAskedAgain() {
+        daraja.dropCallbacks(true);
+        daraja.callbackDelay(Duration.ofMillis(2000));
+        String intentId = stack.pay(1032);
+        String checkout = checkoutOf(intentId);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("CANCELLED_BY_USER", outcome.path("reason").asText());
+        assertTrue(daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(checkout) && q.httpStatus() == 500),
+                "Daraja answered 'being processed' at least once");
+        assertTrue(queriesFor(checkout) >= 2);
+    }
+
+    @Test
+    void resultCode4999IsPendingToo() {
+        daraja.dropCallbacks(true);
+        daraja.queryPendingAs4999(true);
+        daraja.callbackDelay(Duration.ofMillis(2000));
+        String intentId = stack.pay(120);
+        String checkout = checkoutOf(intentId);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("SUCCEEDED", outcome.path("status").asText());
+        assertTrue(daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(checkout) && "4999".equals(q.resultCode())));
+    }
+
+    @Test
+    void queryTransportErrorsAreRetriedAndNeverFail() {
+        daraja.dropCallbacks(true);
+        String intentId = stack.pay(130);
+        String checkout = checkoutOf(intentId);
+        unreachableQueries.add(checkout);
+        await(BOUND, "a few failed queries", () -> failedQueriesInLedger(checkout) >= 3);
+        assertEquals(1, outcomes.eventsOf(intentId).size(), "still only ACCEPTED");
+        unreachableQueries.remove(checkout);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("SUCCEEDED", outcome.path("status").asText());
+        assertEquals("QUERY", outcome.path("source").asText());
+    }
+
+    @Test
+    void anAttemptThatNeverResolvesBecomesUnknownNotFailed() {
+        daraja.dropCallbacks(true);
+        String intentId = stack.pay(140);
+        unreachableQueries.add(checkoutOf(intentId));
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("UNKNOWN", outcome.path("status").asText());
+        assertEquals("UNRESOLVED", outcome.path("reason").asText());
+    }
+
+    @Test
+    void aLateCallbackThatAgreesWithTheQueryPublishesNothingNew() throws Exception {
+        daraja.dropCallbacks(true);
+        String intentId = stack.pay(150);
+        String checkout = checkoutOf(intentId);
+        JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("SUCCEEDED", byQuery.path("status").asText());
+        String attemptId = byQuery.path("attemptId").asText();
+        assertEquals(200, stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 150, PHONE), Map.of()).statusCode());
+        outcomes.awaitFinal(stack.pay(151), BOUND);
+        assertEquals(2, outcomes.eventsOf(intentId).size());
+    }
+
+    @Test
+    void aLateCallbackThatContradictsTheQueryIsPublishedAsOneCorrection() throws Exception {
+        daraja.dropCallbacks(true);
+        String intentId = stack.pay(1032);
+        String checkout = checkoutOf(intentId);
+        JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("FAILED", byQuery.path("status").asText());
+        String attemptId = byQuery.path("attemptId").asText();
+
+        stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 1032, PHONE), Map.of());
+        await(BOUND, "the correction", () -> outcomes.eventsOf(intentId).size() == 3);
+        JsonNode correction = outcomes.eventsOf(intentId).get(2);
+        assertEquals("SUCCEEDED", correction.path("status").asText());
+        assertTrue(correction.path("correction").asBoolean());
+        assertEquals(byQuery.path("eventId").asText(), correction.path("corrects").asText());
+        assertEquals("TST1234567", correction.path("mpesaReceiptNumber").asText());
+
+        // a second contradicting callback is history only: an attempt is corrected at most once
+        stack.post(stack.callbackPath(attemptId), """
+                {"Body":{"stkCallback":{"CheckoutRequestID":"%s","ResultCode":1032,"ResultDesc":"Request cancelled by user"}}}"""
+                .formatted(checkout), Map.of());
+        outcomes.awaitFinal(stack.pay(152), BOUND);
+        assertEquals(3, outcomes.eventsOf(intentId).size());
+    }
+
+    private static long failedQueriesInLedger(String checkoutRequestId) {
+        try (var connection = stack.app.context().getRegistry().lookupByNameAndType("dataSource", javax.sql.DataSource.class).getConnection();
+             var select = connection.prepareStatement("SELECT COUNT(*) FROM stk_query q JOIN stk_attempt a ON a.attempt_id = q.attempt_id "
+                     + "WHERE a.checkout_request_id = ? AND q.interpretation = 'TRANSPORT_ERROR'")) {
+            select.setString(1, checkoutRequestId);
+            try (var row = select.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
