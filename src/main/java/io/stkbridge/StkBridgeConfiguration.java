@@ -11,6 +11,7 @@ import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 import io.stkbridge.daraja.StkPassword;
 import io.stkbridge.daraja.PushFailures;
+import io.stkbridge.daraja.PushPolicy;
 import io.stkbridge.daraja.DarajaCalls;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
@@ -80,6 +81,12 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (queryTps < 1) {
             settings.problem("STK_QUERY_TPS_PER_SHORTCODE must be at least 1");
         }
+        int pushTps = settings.integer("daraja.push-tps-per-shortcode", "DARAJA_PUSH_TPS_PER_SHORTCODE");
+        if (pushTps < 1) {
+            settings.problem("DARAJA_PUSH_TPS_PER_SHORTCODE must be at least 1");
+        }
+        int busyRetries = settings.integer("daraja.push-busy-retries", "DARAJA_PUSH_BUSY_RETRIES");
+        int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
         String operatorKey = settings.secret("STK_API_OPERATOR_KEY", false);
         String readKey = settings.secret("STK_API_READ_KEY", false);
         settings.check();
@@ -111,7 +118,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
-        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(queryTps, clock), queryBatch,
+        registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), clock), merchants, busyRetries,
+                busyRetryDelay));
+        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock), queryBatch,
                 instanceId()));
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", new ApiAccess(operatorKey, readKey));

@@ -29,6 +29,13 @@ public class TpsLimiter {
         this.clock = clock;
     }
 
+    /** Waits for a permit: the calling consumer thread slows down, which is how the intake is throttled. */
+    public void acquire(String shortcode) throws InterruptedException {
+        while (!tryAcquire(shortcode)) {
+            Thread.sleep(Math.max(1, (long) (1000 / perSecond / 2)));
+        }
+    }
+
     public boolean tryAcquire(String shortcode) {
         long now = clock.millis();
         Bucket bucket = buckets.computeIfAbsent(shortcode, key -> new Bucket(perSecond, now));

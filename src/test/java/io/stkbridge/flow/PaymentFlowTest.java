@@ -164,6 +164,23 @@ class PaymentFlowTest {
     }
 
     @Test
+    void aBusyRefusalIsSentAgainWithinItsBoundThenFailedAsRetryable() {
+        int refusedBefore = daraja.refusedPushCount();
+        String intentId = pay(5002);
+        JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("DARAJA_BUSY", outcome.path("reason").asText());
+        assertTrue(outcome.path("retryable").asBoolean());
+        assertEquals(refusedBefore + 3, daraja.refusedPushCount(), "the first push and two retries, no more");
+    }
+
+    @Test
+    void aRefusalThatIsNotBusyIsNeverSentAgain() {
+        int refusedBefore = daraja.refusedPushCount();
+        outcomes.awaitFinal(pay(4002), BOUND);
+        assertEquals(refusedBefore + 1, daraja.refusedPushCount());
+    }
+
+    @Test
     void aPushWhoseAnswerNeverComesIsUnknownNeverResentAndCorrectedByItsLateCallback() {
         daraja.callbackDelay(Duration.ofSeconds(3));
         String intentId = pay(6000);

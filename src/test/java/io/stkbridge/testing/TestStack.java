@@ -49,7 +49,9 @@ public final class TestStack implements AutoCloseable {
                 "stk.outbox.poll-interval-ms", "50",
                 "camel.component.http.so-timeout", "2000",
                 "camel.component.http.response-timeout", "2000",
-                "daraja.push-connect-retry-delay-ms", "50"));
+                "daraja.push-connect-retry-delay-ms", "50",
+                "daraja.push-busy-retries", "2",
+                "daraja.push-busy-retry-delay-ms", "50"));
         properties.putAll(extraProperties);
         app = StkBridgeInstance.start(properties, Map.of(
                 "DARAJA_CONSUMER_KEY", "test-key",
