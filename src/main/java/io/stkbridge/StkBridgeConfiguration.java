@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.stkbridge.daraja.CallbackReceiver;
+import io.stkbridge.daraja.CallbackSources;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.daraja.CamelTokenFetcher;
 import io.stkbridge.daraja.DarajaTokenCache;
@@ -125,7 +126,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", new ApiAccess(operatorKey, readKey));
         registry.bind("pushFailures", new PushFailures(ledger));
-        registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, ledger));
+        registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens,
+                new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
+                ledger));
         registry.bind("outbox", new Outbox(transactions, clock, outboxBatch));
         registry.bind("kafkaOffsets", new KafkaOffsets());
         context.addService(new ServiceSupport() {

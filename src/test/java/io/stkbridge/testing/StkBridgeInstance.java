@@ -61,6 +61,15 @@ public final class StkBridgeInstance implements AutoCloseable {
         }
     }
 
+    /** Stops without the graceful shutdown: in-flight exchanges are cut off after one second, as in a crash. */
+    public void crash() {
+        var shutdown = main.getCamelContext().getShutdownStrategy();
+        shutdown.setTimeout(1);
+        shutdown.setShutdownNowOnTimeout(true);
+        shutdown.setSuppressLoggingOnTimeout(true);
+        main.stop();
+    }
+
     @Override
     public void close() {
         main.stop();

@@ -25,7 +25,9 @@ public final class TestStack implements AutoCloseable {
 
     public final EmbeddedKafka kafka;
     public final DarajaSimulator daraja;
-    public final StkBridgeInstance app;
+    public StkBridgeInstance app;
+    private final Map<String, String> appProperties;
+    private final Map<String, String> appSecrets;
     public final OutcomeCollector outcomes;
     public final OutcomeCollector deadLetters;
     public final IntentPublisher intents;
@@ -53,15 +55,24 @@ public final class TestStack implements AutoCloseable {
                 "daraja.push-busy-retries", "2",
                 "daraja.push-busy-retry-delay-ms", "50"));
         properties.putAll(extraProperties);
-        app = StkBridgeInstance.start(properties, Map.of(
+        properties.putIfAbsent("camel.server.port", String.valueOf(StkBridgeInstance.freePort()));
+        appProperties = Map.copyOf(properties);
+        appSecrets = Map.of(
                 "DARAJA_CONSUMER_KEY", "test-key",
                 "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
                 "DARAJA_PASSKEY", PASSKEY,
                 "STK_CALLBACK_SECRET", CALLBACK_SECRET,
-                "STK_API_OPERATOR_KEY", OPERATOR_KEY));
+                "STK_API_OPERATOR_KEY", OPERATOR_KEY);
+        app = StkBridgeInstance.start(appProperties, appSecrets);
         outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
         deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
         intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
+    }
+
+    /** Crashes stk-bridge and starts it again on the same ledger, broker, simulator and port. */
+    public void crashAndRestartApp() {
+        app.crash();
+        app = StkBridgeInstance.start(appProperties, appSecrets);
     }
 
     public static TestStack start(Map<String, String> extraProperties) {
