@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * The operator API is closed unless keys are configured: STK_API_OPERATOR_KEY may force queries, STK_API_READ_KEY may
- * only read. Keys are compared in constant time; a wrong or missing key gets 401 and nothing else.
+ * The operator API is closed unless STK_API_OPERATOR_KEY is configured; it is compared in constant time, and a wrong
+ * or missing key gets 401 and nothing else.
  */
 public class ApiAccess {
 
@@ -16,21 +16,13 @@ public class ApiAccess {
     }
 
     private final String operatorKey;
-    private final String readKey;
 
-    public ApiAccess(String operatorKey, String readKey) {
+    public ApiAccess(String operatorKey) {
         this.operatorKey = operatorKey;
-        this.readKey = readKey;
     }
 
     public void requireOperator(String presented) {
         if (!matches(operatorKey, presented)) {
-            throw new UnauthorizedException();
-        }
-    }
-
-    public void requireReader(String presented) {
-        if (!matches(operatorKey, presented) && !matches(readKey, presented)) {
             throw new UnauthorizedException();
         }
     }

@@ -65,6 +65,15 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Merchant merchant = merchant(settings);
         String callbackBaseUrl = callbackBaseUrl(settings);
         String callbackSecret = settings.secret("STK_CALLBACK_SECRET", true);
+        if (!callbackSecret.isEmpty() && callbackSecret.length() < 16) {
+            settings.problem("STK_CALLBACK_SECRET must be at least 16 characters");
+        }
+        if (settings.optional("stk.default-account-reference").length() > 12) {
+            settings.problem("STK_DEFAULT_ACCOUNT_REFERENCE must be at most 12 characters (Daraja's AccountReference limit)");
+        }
+        if (settings.optional("stk.default-description").length() > 13) {
+            settings.problem("STK_DEFAULT_DESCRIPTION must be at most 13 characters (Daraja's TransactionDesc limit)");
+        }
         String dbUrl = settings.text("stk.db.url", "STK_DB_URL");
         String dbUser = settings.optional("stk.db.user");
         String dbPassword = settings.secret("STK_DB_PASSWORD", false);
@@ -89,7 +98,6 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         int busyRetries = settings.integer("daraja.push-busy-retries", "DARAJA_PUSH_BUSY_RETRIES");
         int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
         String operatorKey = settings.secret("STK_API_OPERATOR_KEY", false);
-        String readKey = settings.secret("STK_API_READ_KEY", false);
         settings.check();
 
         context.getPropertiesComponent().addOverrideProperty("daraja.base-url", baseUrl);
@@ -124,7 +132,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock), queryBatch,
                 instanceId()));
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
-        registry.bind("apiAccess", new ApiAccess(operatorKey, readKey));
+        registry.bind("apiAccess", new ApiAccess(operatorKey));
         registry.bind("pushFailures", new PushFailures(ledger));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),

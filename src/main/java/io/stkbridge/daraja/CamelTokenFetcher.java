@@ -22,7 +22,9 @@ public class CamelTokenFetcher implements DarajaTokenCache.Fetcher {
         Exchange answer = template.request("direct:daraja-token",
                 exchange -> exchange.getMessage().setHeader("Authorization", "Basic " + basic));
         if (answer.getException() != null) {
-            throw new DarajaUnavailableException("OAuth token request failed", answer.getException());
+            // No cause attached: error handling must see "nothing was pushed", not the IOException of the token call.
+            throw new DarajaUnavailableException("OAuth token request failed: "
+                    + answer.getException().getClass().getSimpleName());
         }
         int status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         return OAuthAnswers.read(status, answer.getMessage().getBody(String.class));

@@ -1,9 +1,9 @@
 package io.stkbridge.daraja;
 
-/** Daraja could not be reached; the cause says whether anything was sent. */
+/** Daraja could not be reached before anything was pushed (the OAuth call failed). */
 public class DarajaUnavailableException extends RuntimeException {
 
-    public DarajaUnavailableException(String message, Throwable cause) {
-        super(message, cause);
+    public DarajaUnavailableException(String message) {
+        super(message);
     }
 }

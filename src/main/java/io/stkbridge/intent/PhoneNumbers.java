@@ -30,7 +30,7 @@ public final class PhoneNumbers {
         return Optional.empty();
     }
 
-    /** Keeps the country code and the last three digits: {@code 2547******678}. */
+    /** Keeps the country code and the last three digits: {@code 2547*****678}. */
     public static String mask(String phone) {
         if (phone == null || phone.length() < 7) {
             return "***";

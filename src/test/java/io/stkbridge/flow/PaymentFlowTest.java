@@ -2,6 +2,10 @@ package io.stkbridge.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.simulator.DarajaSimulator;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
 import io.stkbridge.testing.CapturedLogs;
 import io.stkbridge.testing.TestStack;
 import io.stkbridge.testing.IntentPublisher;
@@ -20,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
@@ -59,9 +64,20 @@ class PaymentFlowTest {
     static void stopEverything() throws Exception {
         try {
             assertNoSecretOrFullPhoneNumberWasLogged();
+            assertEveryOutcomeEventMatchesThePublishedSchema();
         } finally {
             logs.close();
             stack.close();
+        }
+    }
+
+    static void assertEveryOutcomeEventMatchesThePublishedSchema() {
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(SchemaLocation.of("classpath:schema/outcome-event.schema.json"));
+        List<JsonNode> events = outcomes.values();
+        assertTrue(events.size() > 30);
+        for (JsonNode event : events) {
+            assertEquals(Set.of(), schema.validate(event), event.toString());
         }
     }
 
