@@ -26,6 +26,8 @@ import java.util.Set;
 public class IntentReader {
 
     static final String SCHEMA = "classpath:schema/payment-intent.schema.json";
+    /** An intent is a few hundred bytes; anything this large is a mistake or an attack, not a payment. */
+    static final int MAX_RECORD_CHARS = 64 * 1024;
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
@@ -71,6 +73,9 @@ public class IntentReader {
     }
 
     private ObjectNode parse(String record) {
+        if (record != null && record.length() > MAX_RECORD_CHARS) {
+            throw new UnreadableIntentException("record larger than " + MAX_RECORD_CHARS / 1024 + " KiB");
+        }
         JsonNode node;
         try {
             node = record == null ? null : mapper.readTree(record);

@@ -4,15 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.simulator.ReceivedPush;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.TestStack;
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -159,6 +162,48 @@ class FaultInjectionTest {
         startStack();
         List<Sent> sent = publish(mix(300, 20261123L), "mix");
         assertInvariants(sent, false);
+    }
+
+    @Test
+    void outcomesDecidedWhileKafkaRefusesThemArePublishedOnceItTakesThemAgain() throws Exception {
+        startStack();
+        AtomicBoolean kafkaDown = new AtomicBoolean(true);
+        AdviceWith.adviceWith(stack.app.context(), "outcome-relay", route -> route.weaveById("publish-outcome").before()
+                .process(exchange -> {
+                    if (kafkaDown.get()) {
+                        throw new org.apache.kafka.common.errors.TimeoutException("injected: broker unreachable");
+                    }
+                }));
+        List<String> intents = new ArrayList<>();
+        for (int amount = 100; amount < 105; amount++) {
+            intents.add(stack.pay(amount));
+        }
+        await(BOUND, "the ledger to decide every intent", () -> decidedInLedger(intents) == intents.size());
+        intents.forEach(intentId -> assertEquals(List.of(), stack.outcomes.eventsOf(intentId), "nothing got through"));
+
+        kafkaDown.set(false);
+        for (String intentId : intents) {
+            assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+        }
+        stack.outcomes.awaitFinal(stack.pay(150), BOUND);
+        for (String intentId : intents) {
+            List<JsonNode> events = stack.outcomes.eventsOf(intentId);
+            assertEquals(List.of("ACCEPTED", "SUCCEEDED"), events.stream().map(e -> e.path("status").asText()).toList());
+        }
+    }
+
+    private long decidedInLedger(List<String> intentIds) {
+        try (var connection = stack.app.context().getRegistry().lookupByNameAndType("dataSource", DataSource.class).getConnection();
+             var select = connection.prepareStatement("SELECT intent_id FROM stk_attempt WHERE status = 'SUCCEEDED'");
+             var rows = select.executeQuery()) {
+            long decided = 0;
+            while (rows.next()) {
+                decided += intentIds.contains(rows.getString(1)) ? 1 : 0;
+            }
+            return decided;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
