@@ -1,5 +1,5 @@
 SELECT attempt_id FROM stk_attempt
-WHERE status = 'PENDING_PUSH' AND created_at < ?
-ORDER BY created_at
+WHERE status = 'PENDING_PUSH' AND updated_at < ?
+ORDER BY updated_at
 FETCH FIRST ? ROWS ONLY
 FOR UPDATE SKIP LOCKED

@@ -14,6 +14,7 @@ import io.stkbridge.daraja.StkPassword;
 import io.stkbridge.daraja.PushFailures;
 import io.stkbridge.daraja.PushPolicy;
 import io.stkbridge.daraja.DarajaCalls;
+import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.intent.IntentReader;
@@ -21,6 +22,7 @@ import io.stkbridge.kafka.KafkaOffsets;
 import io.stkbridge.kafka.KafkaTopics;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.ledger.AttemptLookup;
+import io.stkbridge.ledger.DeferredPushes;
 import io.stkbridge.ledger.Outbox;
 import io.stkbridge.ledger.QuerySchedule;
 import io.stkbridge.ledger.StaleAttempts;
@@ -133,7 +135,12 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 instanceId()));
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", new ApiAccess(operatorKey));
-        registry.bind("pushFailures", new PushFailures(ledger));
+        DarajaOutage outage = new DarajaOutage(clock,
+                millis(settings, "daraja.outage-pause-ms", "DARAJA_OUTAGE_PAUSE_MS"),
+                millis(settings, "daraja.outage-give-up-ms", "DARAJA_OUTAGE_GIVE_UP_MS"));
+        registry.bind("darajaOutage", outage);
+        registry.bind("deferredPushes", new DeferredPushes(ledger, outage, queryBatch));
+        registry.bind("pushFailures", new PushFailures(ledger, outage, clock));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
                 ledger));

@@ -5,21 +5,58 @@ import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.outcome.Resolution;
 import io.stkbridge.outcome.Status;
 
+import java.time.Clock;
+import java.time.OffsetDateTime;
+
 /**
- * A push that ended in an exception instead of an answer. Whether the customer may have been prompted decides
- * the outcome: a connection that was never made is a definite FAILED; anything after sending is UNKNOWN.
+ * A push that ended without Daraja accepting it. Whether the customer may have been prompted decides: when nothing
+ * was sent (Daraja unreachable, or busy after the re-sends) the attempt is deferred and pushes pause; anything that
+ * may have been sent without an answer is UNKNOWN.
  */
 public class PushFailures {
 
     private final AttemptLedger ledger;
+    private final DarajaOutage outage;
+    private final Clock clock;
 
-    public PushFailures(AttemptLedger ledger) {
+    public PushFailures(AttemptLedger ledger, DarajaOutage outage, Clock clock) {
         this.ledger = ledger;
+        this.outage = outage;
+        this.clock = clock;
     }
 
+    /** During a pause nothing is sent: the attempt waits as DEFERRED. Returns whether it was deferred. */
+    public boolean deferIfPaused(Attempt attempt) {
+        if (!outage.isPaused()) {
+            return false;
+        }
+        return defer(attempt, "DARAJA_UNAVAILABLE", outage.resumesAt(),
+                Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unavailable; nothing was sent"));
+    }
+
+    /** Daraja could not be reached even after the retries: nothing was sent, so the attempt is deferred. */
     public Attempt unreachable(Attempt attempt, Exception failure) {
-        return ledger.resolvePush(attempt, Resolution.of(Status.FAILED, "PUSH_FAILED", true, null,
-                "Daraja unreachable, nothing was sent: " + failure.getClass().getSimpleName()));
+        String cause = failure.getClass().getSimpleName();
+        defer(attempt, "DARAJA_UNAVAILABLE", outage.begin("unreachable: " + cause),
+                Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unreachable, nothing was sent: " + cause));
+        return attempt;
+    }
+
+    /**
+     * Records Daraja's answer, except a busy refusal that outlasted the re-sends (spike arrest, 429): the customer was
+     * not prompted, so the attempt is deferred and pushes pause.
+     */
+    public void record(Attempt attempt, PushAnswer answer) {
+        Resolution refusal = answer.resolution();
+        if (!answer.accepted() && refusal != null && "DARAJA_BUSY".equals(refusal.reason())) {
+            defer(attempt, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), refusal);
+            return;
+        }
+        ledger.recordPushAnswer(attempt, answer);
+    }
+
+    private boolean defer(Attempt attempt, String why, java.time.Instant retryAt, Resolution failure) {
+        return ledger.defer(attempt, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), outage.giveUpAfter(), failure);
     }
 
     public Attempt credentialsRefused(Attempt attempt, Exception failure) {

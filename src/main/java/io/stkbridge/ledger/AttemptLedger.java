@@ -26,6 +26,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,6 +150,52 @@ public class AttemptLedger {
                 applyWaitingCallbacks(connection, accepted);
             }
             return accepted;
+        });
+    }
+
+    /**
+     * A push that provably reached nobody (Daraja unreachable, or still refusing as busy): the attempt waits as
+     * DEFERRED and is pushed again from {@code retryAt}. Once it has waited {@code giveUpAfter} it gets
+     * {@code failure} instead. Returns whether it was deferred.
+     */
+    public boolean defer(Attempt attempt, String why, OffsetDateTime retryAt, Duration giveUpAfter, Resolution failure) {
+        return transactions.inTransaction(connection -> {
+            Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            if (current.status() != Status.PENDING_PUSH) {
+                return false;
+            }
+            OffsetDateTime now = now();
+            OffsetDateTime since = deferredSince(connection, current.attemptId());
+            if (since != null && !now.isBefore(since.plus(giveUpAfter))) {
+                resolve(connection, current, failure, Source.PUSH, null);
+                return false;
+            }
+            update(connection, Sql.of("attempt-defer"), why, retryAt, now, now, current.attemptId());
+            LOG.warn("Attempt {} for intent {} deferred ({}): nothing was sent, pushing again from {}", current.attemptId(),
+                    current.intentId(), why, retryAt);
+            return true;
+        });
+    }
+
+    private static OffsetDateTime deferredSince(Connection connection, String attemptId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(Sql.of("attempt-deferred-since"))) {
+            select.setString(1, attemptId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getObject(1, OffsetDateTime.class) : null;
+            }
+        }
+    }
+
+    /** Deferred attempts whose time has come, switched back to PENDING_PUSH for this instance to push now. */
+    public List<Attempt> claimDeferred(int limit) {
+        return transactions.inTransaction(connection -> {
+            OffsetDateTime now = now();
+            List<Attempt> due = new ArrayList<>();
+            for (String attemptId : ids(connection, Sql.of("attempt-due-for-push"), now, limit)) {
+                update(connection, Sql.of("attempt-resume-push"), now, attemptId);
+                due.add(load(connection, "attempt-by-id", attemptId).orElseThrow());
+            }
+            return due;
         });
     }
 

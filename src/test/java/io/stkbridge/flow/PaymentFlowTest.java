@@ -180,13 +180,15 @@ class PaymentFlowTest {
     }
 
     @Test
-    void aBusyRefusalIsSentAgainWithinItsBoundThenFailedAsRetryable() {
+    void aBusyRefusalIsSentAgainWithinItsBoundDeferredAndFailedAsRetryableOnlyAfterTheGiveUp() {
         int refusedBefore = daraja.refusedPushCount();
         String intentId = pay(5002);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("DARAJA_BUSY", outcome.path("reason").asText());
         assertTrue(outcome.path("retryable").asBoolean());
-        assertEquals(refusedBefore + 3, daraja.refusedPushCount(), "the first push and two retries, no more");
+        int refused = daraja.refusedPushCount() - refusedBefore;
+        assertTrue(refused >= 6 && refused % 3 == 0,
+                "each try is the push and two re-sends, and the attempt was deferred and tried again: " + refused);
     }
 
     @Test

@@ -30,7 +30,7 @@ public final class LocalStack {
             new Object[]{"ORD-1002", 1032, "+254708374149", "customer cancels"},
             new Object[]{"ORD-1003", 1111, "708374149", "insufficient funds"},
             new Object[]{"ORD-1004", 1037, "254708374149", "phone unreachable"},
-            new Object[]{"ORD-1005", 5002, "0708-374-149", "Daraja spike arrest"},
+            new Object[]{"ORD-1005", 5002, "0708-374-149", "Daraja spike arrest: pushes pause, then it fails"},
             new Object[]{"ORD-1006", 0, "0708374149", "invalid amount"},
             new Object[]{"ORD-1007", 7000, "0708374149", "callback lost: resolved by STK Query"});
 
@@ -60,6 +60,10 @@ public final class LocalStack {
                     "daraja.base-url", daraja.baseUrl(),
                     "daraja.shortcode", "174379",
                     "stk.query.first-delay-ms", "5000",
+                    // the spike-arrest sample pauses pushes briefly, then gives up on that one intent
+                    "daraja.push-busy-retry-delay-ms", "500",
+                    "daraja.outage-pause-ms", "2000",
+                    "daraja.outage-give-up-ms", "6000",
                     "stk.query.retry-base-ms", "2000",
                     "stk.db.url", "jdbc:h2:file:./target/local-run/ledger;DB_CLOSE_ON_EXIT=FALSE"), Map.of(
                     "DARAJA_CONSUMER_KEY", "local-key",

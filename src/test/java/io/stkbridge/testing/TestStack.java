@@ -54,6 +54,11 @@ public final class TestStack implements AutoCloseable {
                 "daraja.push-connect-retry-delay-ms", "50",
                 "daraja.push-busy-retries", "2",
                 "daraja.push-busy-retry-delay-ms", "50"));
+        properties.putAll(Map.of(
+                "daraja.push-connect-retries", "1",
+                "daraja.outage-pause-ms", "200",
+                "daraja.outage-give-up-ms", "1000",
+                "daraja.deferred-sweep-interval-ms", "100"));
         properties.putAll(extraProperties);
         properties.putIfAbsent("camel.server.port", String.valueOf(StkBridgeInstance.freePort()));
         appProperties = Map.copyOf(properties);

@@ -1,0 +1,1 @@
+SELECT deferred_since FROM stk_attempt WHERE attempt_id = ?
