@@ -27,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,15 +79,10 @@ class PostgresLedgerTest {
             skipped = unreachable.getMessage().replaceFirst("^Assumption failed: ", "");
             return;
         }
-        stack = TestStack.start(Map.of(
-                "stk.db.url", pg.appUrl(),
-                "stk.db.user", pg.user(),
-                "stk.query.sweep-interval-ms", "200",
-                "stk.query.first-delay-ms", "500",
-                "stk.query.retry-base-ms", "300",
-                "stk.query.retry-max-ms", "600",
-                "stk.query.give-up-after-ms", "5000",
-                "stk.query.tps-per-shortcode", "50"));
+        Map<String, String> properties = new HashMap<>(TestStack.FAST_SWEEPER);
+        properties.put("stk.db.url", pg.appUrl());
+        properties.put("stk.db.user", pg.user());
+        stack = TestStack.start(properties);
     }
 
     @AfterAll

@@ -38,13 +38,7 @@ class StaleAttemptsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = TestStack.start(Map.of(
-                "stk.query.sweep-interval-ms", "200",
-                "stk.query.first-delay-ms", "500",
-                "stk.query.retry-base-ms", "300",
-                "stk.query.retry-max-ms", "600",
-                "stk.query.give-up-after-ms", "5000",
-                "stk.query.tps-per-shortcode", "50"));
+        stack = TestStack.start(TestStack.FAST_SWEEPER);
         daraja = stack.daraja;
         outcomes = stack.outcomes;
         AdviceWith.adviceWith(stack.app.context(), "stk-query", route -> route.weaveById("call-stk-query").before()

@@ -22,6 +22,14 @@ public final class TestStack implements AutoCloseable {
     public static final String CONSUMER_SECRET = "test-secret";
     public static final String CALLBACK_SECRET = "test-callback-secret-0123456789";
     public static final String OPERATOR_KEY = "test-operator-key-0123456789";
+    /** The stale-attempt sweeper with windows of seconds, so tests see queries, backoff and give-up quickly. */
+    public static final Map<String, String> FAST_SWEEPER = Map.of(
+            "stk.query.sweep-interval-ms", "200",
+            "stk.query.first-delay-ms", "500",
+            "stk.query.retry-base-ms", "300",
+            "stk.query.retry-max-ms", "600",
+            "stk.query.give-up-after-ms", "5000",
+            "stk.query.tps-per-shortcode", "50");
 
     public final EmbeddedKafka kafka;
     public final DarajaSimulator daraja;
