@@ -6,6 +6,7 @@ import io.stkbridge.outcome.Resolution;
 import io.stkbridge.outcome.Status;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 
 /**
@@ -30,14 +31,14 @@ public class PushFailures {
         if (!outage.isPaused()) {
             return false;
         }
-        return defer(attempt, "DARAJA_UNAVAILABLE", outage.resumesAt(),
+        return defer(attempt, "DARAJA_UNAVAILABLE", outage.resumesAt(), false,
                 Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unavailable; nothing was sent"));
     }
 
     /** Daraja could not be reached even after the retries: nothing was sent, so the attempt is deferred. */
     public Attempt unreachable(Attempt attempt, Exception failure) {
         String cause = failure.getClass().getSimpleName();
-        defer(attempt, "DARAJA_UNAVAILABLE", outage.begin("unreachable: " + cause),
+        defer(attempt, "DARAJA_UNAVAILABLE", outage.begin("unreachable: " + cause), true,
                 Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unreachable, nothing was sent: " + cause));
         return attempt;
     }
@@ -49,14 +50,15 @@ public class PushFailures {
     public void record(Attempt attempt, PushAnswer answer) {
         Resolution refusal = answer.resolution();
         if (!answer.accepted() && refusal != null && "DARAJA_BUSY".equals(refusal.reason())) {
-            defer(attempt, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), refusal);
+            defer(attempt, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), true, refusal);
             return;
         }
         ledger.recordPushAnswer(attempt, answer);
     }
 
-    private boolean defer(Attempt attempt, String why, java.time.Instant retryAt, Resolution failure) {
-        return ledger.defer(attempt, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), outage.giveUpAfter(), failure);
+    private boolean defer(Attempt attempt, String why, Instant retryAt, boolean metOutage, Resolution failure) {
+        return ledger.defer(attempt, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), metOutage,
+                outage.giveUpAfter(), failure);
     }
 
     public Attempt credentialsRefused(Attempt attempt, Exception failure) {

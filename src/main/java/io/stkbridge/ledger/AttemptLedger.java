@@ -155,10 +155,12 @@ public class AttemptLedger {
 
     /**
      * A push that provably reached nobody (Daraja unreachable, or still refusing as busy): the attempt waits as
-     * DEFERRED and is pushed again from {@code retryAt}. Once it has waited {@code giveUpAfter} it gets
-     * {@code failure} instead. Returns whether it was deferred.
+     * DEFERRED and is pushed again from {@code retryAt}. Once it has met the outage itself ({@code metOutage}) for
+     * {@code giveUpAfter} it gets {@code failure} instead; an attempt only held back by a pause never gives up, so one
+     * intent Daraja keeps refusing cannot fail the others. Returns whether it was deferred.
      */
-    public boolean defer(Attempt attempt, String why, OffsetDateTime retryAt, Duration giveUpAfter, Resolution failure) {
+    public boolean defer(Attempt attempt, String why, OffsetDateTime retryAt, boolean metOutage, Duration giveUpAfter,
+                         Resolution failure) {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             if (current.status() != Status.PENDING_PUSH) {
@@ -170,7 +172,7 @@ public class AttemptLedger {
                 resolve(connection, current, failure, Source.PUSH, null);
                 return false;
             }
-            update(connection, Sql.of("attempt-defer"), why, retryAt, now, now, current.attemptId());
+            update(connection, Sql.of("attempt-defer"), why, retryAt, metOutage ? now : null, now, current.attemptId());
             LOG.warn("Attempt {} for intent {} deferred ({}): nothing was sent, pushing again from {}", current.attemptId(),
                     current.intentId(), why, retryAt);
             return true;
