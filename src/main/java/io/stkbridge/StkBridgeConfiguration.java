@@ -22,12 +22,15 @@ import io.stkbridge.kafka.KafkaOffsets;
 import io.stkbridge.kafka.KafkaTopics;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.ledger.AttemptLookup;
+import io.stkbridge.ledger.LedgerGauges;
+import io.stkbridge.ledger.LedgerHealth;
 import io.stkbridge.ledger.DeferredPushes;
 import io.stkbridge.ledger.Outbox;
 import io.stkbridge.ledger.QuerySchedule;
 import io.stkbridge.ledger.StaleAttempts;
 import io.stkbridge.ledger.Transactions;
 import io.stkbridge.outcome.OutcomeEvents;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.spi.Registry;
@@ -40,6 +43,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Reads the configuration, checks it, migrates the ledger, creates the topics and binds the beans the routes call. */
 public class StkBridgeConfiguration implements CamelConfiguration {
@@ -126,6 +130,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
+        // The product's meters go into the registry Camel's metrics service (camel.metrics.*) creates and scrapes.
+        Supplier<MeterRegistry> meters = () -> context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        context.addStartupListener((started, alreadyStarted) -> new LedgerGauges(dataSource, clock).bindTo(meters.get()));
+        StkMetrics metrics = new StkMetrics(meters);
+        registry.bind("stkMetrics", metrics);
+        registry.bind("ledgerHealth", new LedgerHealth(dataSource,
+                settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG")));
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
@@ -141,7 +152,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaOutage", outage);
         registry.bind("deferredPushes", new DeferredPushes(ledger, outage, queryBatch));
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock));
-        registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens,
+        registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
                 ledger));
         registry.bind("outbox", new Outbox(transactions, clock, outboxBatch));

@@ -1,16 +1,19 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.StkMetrics;
 import io.stkbridge.ledger.AttemptLedger;
 
 /** The callback endpoint's logic: check the source and the URL's token, parse, hand to the ledger's inbox. */
 public class CallbackReceiver {
 
     private final CallbackTokens tokens;
+    private final StkMetrics metrics;
     private final CallbackSources sources;
     private final AttemptLedger ledger;
 
-    public CallbackReceiver(CallbackTokens tokens, CallbackSources sources, AttemptLedger ledger) {
+    public CallbackReceiver(CallbackTokens tokens, StkMetrics metrics, CallbackSources sources, AttemptLedger ledger) {
         this.tokens = tokens;
+        this.metrics = metrics;
         this.sources = sources;
         this.ledger = ledger;
     }
@@ -18,8 +21,11 @@ public class CallbackReceiver {
     public AttemptLedger.CallbackDisposition receive(String attemptId, String token, String remoteAddress, String forwardedFor,
                                                      String body) {
         if (!sources.permits(remoteAddress, forwardedFor) || !tokens.verify(attemptId, token)) {
+            metrics.callbackRefused("REFUSED");
             throw new CallbackRejectedException();
         }
-        return ledger.receiveCallback(attemptId, StkCallback.parse(body), body);
+        AttemptLedger.CallbackDisposition disposition = ledger.receiveCallback(attemptId, StkCallback.parse(body), body);
+        metrics.callbackReceived(disposition);
+        return disposition;
     }
 }

@@ -401,6 +401,24 @@ class PaymentFlowTest {
         assertTrue(dead.stream().allMatch(r -> "INVALID_QUERY_REQUEST".equals(header(r, "stk_error_reason"))));
     }
 
+    @Test
+    void healthMetricsAndInfoAnswerOnTheManagementPort() throws Exception {
+        outcomes.awaitFinal(pay(210), BOUND);
+        HttpResponse<String> ready = stack.getManagement("/observe/health/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("UP"), ready.body());
+        assertEquals(200, stack.getManagement("/observe/health/live").statusCode());
+        HttpResponse<String> metrics = stack.getManagement("/observe/metrics");
+        assertEquals(200, metrics.statusCode());
+        for (String meter : List.of("stk_intents_consumed_total", "stk_outcomes_published_total{status=\"succeeded\"}",
+                "stk_callbacks_received_total", "stk_outbox_backlog", "stk_attempts_in_flight",
+                "stk_attempts_oldest_pending_seconds")) {
+            assertTrue(metrics.body().contains(meter), meter + " in\n" + metrics.body());
+        }
+        assertTrue(metrics.body().contains("processrequest"), "Daraja push latency is timed per endpoint");
+        assertEquals(200, stack.getManagement("/observe/info").statusCode());
+    }
+
     private static String callbackPath(String attemptId) {
         return stack.callbackPath(attemptId);
     }

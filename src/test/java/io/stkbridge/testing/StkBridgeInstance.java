@@ -29,6 +29,7 @@ public final class StkBridgeInstance implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>(properties);
         int port = all.containsKey("camel.server.port") ? Integer.parseInt(all.get("camel.server.port")) : freePort();
         all.put("camel.server.port", String.valueOf(port));
+        all.putIfAbsent("camel.management.port", String.valueOf(freePort()));
         all.putIfAbsent("stk.callback.base-url", "http://127.0.0.1:" + port);
         Main main = new Main();
         main.configure().addConfiguration(new StkBridgeConfiguration(secrets, Clock.systemUTC()));
@@ -51,6 +52,10 @@ public final class StkBridgeInstance implements AutoCloseable {
 
     public String httpBaseUrl() {
         return "http://127.0.0.1:" + httpPort;
+    }
+
+    public String managementBaseUrl() {
+        return "http://127.0.0.1:" + main.getCamelContext().getPropertiesComponent().resolveProperty("camel.management.port").orElseThrow();
     }
 
     public static int freePort() {

@@ -115,6 +115,12 @@ public final class TestStack implements AutoCloseable {
                 .formatted(checkoutRequestId, amount, phone);
     }
 
+    /** GET on the management port (health, metrics, info). */
+    public HttpResponse<String> getManagement(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(app.managementBaseUrl() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.httpBaseUrl() + path))
                 .header("Content-Type", "application/json")

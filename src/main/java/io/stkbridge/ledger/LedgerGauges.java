@@ -1,0 +1,57 @@
+package io.stkbridge.ledger;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+
+/** Gauges read from the ledger when scraped: attempts waiting for a result, the oldest one's age, the outbox backlog. */
+public class LedgerGauges {
+
+    private final DataSource dataSource;
+    private final Clock clock;
+
+    public LedgerGauges(DataSource dataSource, Clock clock) {
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("stk.attempts.in.flight", this, g -> g.waiting()[0])
+                .description("Attempts waiting for a result (PENDING_PUSH, DEFERRED, ACCEPTED)").register(registry);
+        Gauge.builder("stk.attempts.oldest.pending.seconds", this, g -> g.waiting()[1])
+                .description("Age of the oldest attempt still waiting for a result").register(registry);
+        Gauge.builder("stk.outbox.backlog", this, LedgerGauges::backlog)
+                .description("Outcome events committed but not yet published to Kafka").register(registry);
+    }
+
+    private double[] waiting() {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(Sql.of("attempts-waiting"));
+             ResultSet row = select.executeQuery()) {
+            row.next();
+            OffsetDateTime oldest = row.getObject(2, OffsetDateTime.class);
+            double age = oldest == null ? 0 : Duration.between(oldest, OffsetDateTime.now(clock)).toSeconds();
+            return new double[]{row.getLong(1), age};
+        } catch (Exception e) {
+            return new double[]{Double.NaN, Double.NaN};
+        }
+    }
+
+    private double backlog() {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(Sql.of("outbox-backlog"));
+             ResultSet row = select.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+}

@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM stk_outbox WHERE published_at IS NULL
