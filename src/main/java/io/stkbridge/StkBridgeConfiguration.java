@@ -32,6 +32,7 @@ import io.stkbridge.ledger.Transactions;
 import io.stkbridge.outcome.OutcomeEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -132,11 +133,18 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("dataSource", dataSource);
         // The product's meters go into the registry Camel's metrics service (camel.metrics.*) creates and scrapes.
         Supplier<MeterRegistry> meters = () -> context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
-        context.addStartupListener((started, alreadyStarted) -> new LedgerGauges(dataSource, clock).bindTo(meters.get()));
+        LedgerHealth ledgerHealth = new LedgerHealth(dataSource,
+                settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
+        context.addStartupListener((started, alreadyStarted) -> {
+            new LedgerGauges(dataSource, clock).bindTo(meters.get());
+            HealthCheckRegistry health = HealthCheckRegistry.get(started);
+            if (health != null) {
+                ledgerHealth.setCamelContext(started);
+                health.register(ledgerHealth);
+            }
+        });
         StkMetrics metrics = new StkMetrics(meters);
         registry.bind("stkMetrics", metrics);
-        registry.bind("ledgerHealth", new LedgerHealth(dataSource,
-                settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG")));
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));

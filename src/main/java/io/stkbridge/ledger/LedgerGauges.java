@@ -3,6 +3,9 @@ package io.stkbridge.ledger;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,6 +17,8 @@ import java.time.OffsetDateTime;
 /** Gauges read from the ledger when scraped: attempts waiting for a result, the oldest one's age, the outbox backlog. */
 public class LedgerGauges {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerGauges.class);
+
     private final DataSource dataSource;
     private final Clock clock;
 
@@ -24,11 +29,11 @@ public class LedgerGauges {
 
     public void bindTo(MeterRegistry registry) {
         Gauge.builder("stk.attempts.in.flight", this, g -> g.waiting()[0])
-                .description("Attempts waiting for a result (PENDING_PUSH, DEFERRED, ACCEPTED)").register(registry);
+                .description("Attempts waiting for a result (PENDING_PUSH, DEFERRED, ACCEPTED)").strongReference(true).register(registry);
         Gauge.builder("stk.attempts.oldest.pending.seconds", this, g -> g.waiting()[1])
-                .description("Age of the oldest attempt still waiting for a result").register(registry);
+                .description("Age of the oldest attempt still waiting for a result").strongReference(true).register(registry);
         Gauge.builder("stk.outbox.backlog", this, LedgerGauges::backlog)
-                .description("Outcome events committed but not yet published to Kafka").register(registry);
+                .description("Outcome events committed but not yet published to Kafka").strongReference(true).register(registry);
     }
 
     private double[] waiting() {
@@ -40,6 +45,7 @@ public class LedgerGauges {
             double age = oldest == null ? 0 : Duration.between(oldest, OffsetDateTime.now(clock)).toSeconds();
             return new double[]{row.getLong(1), age};
         } catch (Exception e) {
+            LOG.warn("ledger gauges unavailable: {}", e.toString());
             return new double[]{Double.NaN, Double.NaN};
         }
     }
@@ -51,6 +57,7 @@ public class LedgerGauges {
             row.next();
             return row.getLong(1);
         } catch (Exception e) {
+            LOG.warn("ledger gauges unavailable: {}", e.toString());
             return Double.NaN;
         }
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ class DarajaOutageTest {
     }
 
     @Test
-    void intentsWaitOutAnOutageAndAreEachPushedOnceItEnds() {
+    void intentsWaitOutAnOutageAndAreEachPushedOnceItEnds() throws Exception {
         darajaDown.set(true);
         List<String> intents = new ArrayList<>();
         for (int amount = 100; amount < 106; amount++) {
@@ -56,6 +57,8 @@ class DarajaOutageTest {
                 stack.app.context().getRouteController().getRouteStatus("intake") == ServiceStatus.Suspended);
         await(BOUND, "deferred attempts to be tried again after a pause", () -> refusedConnections.get() >= 4);
         intents.forEach(intentId -> assertEquals(List.of(), stack.outcomes.eventsOf(intentId), "no outcome during the outage"));
+        HttpResponse<String> ready = stack.getManagement("/observe/health/ready");
+        assertEquals(200, ready.statusCode(), "still ready for callbacks while the intake is paused: " + ready.body());
         assertEquals(0, stack.daraja.pushCount());
 
         darajaDown.set(false);

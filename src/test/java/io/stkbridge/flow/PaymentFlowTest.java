@@ -7,6 +7,8 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import io.stkbridge.testing.CapturedLogs;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import io.stkbridge.testing.TestStack;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
@@ -24,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.Set;
 import java.util.UUID;
 
@@ -408,6 +411,11 @@ class PaymentFlowTest {
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("UP"), ready.body());
         assertEquals(200, stack.getManagement("/observe/health/live").statusCode());
+        HealthCheck check = HealthCheckRegistry.get(stack.app.context()).getCheck("ledger").orElseThrow();
+        assertTrue(check.isReadiness() && !check.isLiveness(), "the ledger decides readiness only");
+        var ledger = check.call();
+        assertEquals(HealthCheck.State.UP, ledger.getState());
+        assertTrue(ledger.getDetails().get("outbox.backlog") instanceof Long, "the backlog is reported");
         HttpResponse<String> metrics = stack.getManagement("/observe/metrics");
         assertEquals(200, metrics.statusCode());
         for (String meter : List.of("stk_intents_consumed_total", "stk_outcomes_published_total{status=\"succeeded\"}",
@@ -416,6 +424,9 @@ class PaymentFlowTest {
             assertTrue(metrics.body().contains(meter), meter + " in\n" + metrics.body());
         }
         assertTrue(metrics.body().contains("processrequest"), "Daraja push latency is timed per endpoint");
+        for (String gauge : List.of("stk_outbox_backlog", "stk_attempts_in_flight", "stk_attempts_oldest_pending_seconds")) {
+            assertTrue(Pattern.compile("(?m)^" + gauge + " \\d").matcher(metrics.body()).find(), gauge + " has a value");
+        }
         assertEquals(200, stack.getManagement("/observe/info").statusCode());
     }
 

@@ -76,6 +76,7 @@ public final class LocalStack {
                 out.println("  Kafka bootstrap servers : " + kafka.bootstrapServers());
                 out.println("  Daraja simulator        : " + daraja.baseUrl());
                 out.println("  stk-bridge callbacks    : " + app.httpBaseUrl() + "/callbacks/stk/…");
+                out.println("  Health and metrics      : " + app.managementBaseUrl() + "/observe/health, /observe/metrics");
                 out.println("  Intents topic           : mpesa.stk.intents   Outcomes topic: mpesa.stk.outcomes");
                 out.println();
                 String run = Long.toString(System.currentTimeMillis(), 36);
