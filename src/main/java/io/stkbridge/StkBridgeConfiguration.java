@@ -133,10 +133,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("dataSource", dataSource);
         // The product's meters go into the registry Camel's metrics service (camel.metrics.*) creates and scrapes.
         Supplier<MeterRegistry> meters = () -> context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
-        LedgerHealth ledgerHealth = new LedgerHealth(dataSource,
+        Outbox outbox = new Outbox(transactions, clock, outboxBatch);
+        LedgerHealth ledgerHealth = new LedgerHealth(outbox,
                 settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
         context.addStartupListener((started, alreadyStarted) -> {
-            new LedgerGauges(dataSource, clock).bindTo(meters.get());
+            new LedgerGauges(dataSource, outbox, clock).bindTo(meters.get());
             HealthCheckRegistry health = HealthCheckRegistry.get(started);
             if (health != null) {
                 ledgerHealth.setCamelContext(started);
@@ -163,7 +164,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
                 ledger));
-        registry.bind("outbox", new Outbox(transactions, clock, outboxBatch));
+        registry.bind("outbox", outbox);
         registry.bind("kafkaOffsets", new KafkaOffsets());
         context.addService(new ServiceSupport() {
             @Override

@@ -20,10 +20,12 @@ public class LedgerGauges {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerGauges.class);
 
     private final DataSource dataSource;
+    private final Outbox outbox;
     private final Clock clock;
 
-    public LedgerGauges(DataSource dataSource, Clock clock) {
+    public LedgerGauges(DataSource dataSource, Outbox outbox, Clock clock) {
         this.dataSource = dataSource;
+        this.outbox = outbox;
         this.clock = clock;
     }
 
@@ -51,11 +53,8 @@ public class LedgerGauges {
     }
 
     private double backlog() {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement select = connection.prepareStatement(Sql.of("outbox-backlog"));
-             ResultSet row = select.executeQuery()) {
-            row.next();
-            return row.getLong(1);
+        try {
+            return outbox.backlog();
         } catch (Exception e) {
             LOG.warn("ledger gauges unavailable: {}", e.toString());
             return Double.NaN;

@@ -39,6 +39,17 @@ public class Outbox {
         });
     }
 
+    /** Outcome events committed but not yet published. */
+    public long backlog() {
+        return transactions.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(Sql.of("outbox-backlog"));
+                 ResultSet row = select.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        });
+    }
+
     public void markPublished(String eventId) {
         transactions.inTransaction(connection ->
                 AttemptLedger.update(connection, Sql.of("outbox-mark-published"), OffsetDateTime.now(clock), eventId));
