@@ -27,8 +27,4 @@ public class Merchants {
         return all.stream().filter(m -> m.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("merchant '" + name + "' is no longer configured"));
     }
-
-    public List<Merchant> all() {
-        return all;
-    }
 }
