@@ -9,6 +9,10 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Help.asked(args)) {
+            Help.print(System.out);
+            return;
+        }
         Main main = new Main();
         main.configure().addConfiguration(StkBridgeConfiguration.class);
         try {

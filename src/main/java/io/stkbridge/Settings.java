@@ -16,6 +16,10 @@ import java.util.Map;
  */
 public class Settings {
 
+    /** Ends every start-up error: where each variable is explained. */
+    public static final String HELP_POINTER = "Every variable, with its default and meaning: java -jar stk-bridge.jar --help "
+            + "(or README.md, Configuration).";
+
     private final PropertiesComponent properties;
     private final Map<String, String> environment;
     private final List<String> problems = new ArrayList<>();
@@ -52,6 +56,22 @@ public class Settings {
     }
 
     public String secret(String environmentVariable, boolean required) {
+        return secret(environmentVariable,
+                required ? environmentVariable + " (or " + environmentVariable + "_FILE) is required" : null);
+    }
+
+    /**
+     * A secret that the configuration names by its variable, such as a merchant's {@code passkeyEnv} in the merchants
+     * file: read like {@link #secret(String, boolean)}, and when it is missing the problem says where it was named.
+     *
+     * @param where for example {@code merchants[1].passkeyEnv}
+     */
+    public String secretNamedBy(String where, String environmentVariable) {
+        return secret(environmentVariable, where + ": variable " + environmentVariable + " is not set (nor "
+                + environmentVariable + "_FILE)");
+    }
+
+    private String secret(String environmentVariable, String problemWhenMissing) {
         String fromEnvironment = environment.getOrDefault(environmentVariable, "").trim();
         if (!fromEnvironment.isEmpty()) {
             return fromEnvironment;
@@ -65,8 +85,8 @@ public class Settings {
                 return "";
             }
         }
-        if (required) {
-            problems.add(environmentVariable + " (or " + environmentVariable + "_FILE) is required");
+        if (problemWhenMissing != null) {
+            problems.add(problemWhenMissing);
         }
         return "";
     }
@@ -79,7 +99,7 @@ public class Settings {
     public void check() {
         if (!problems.isEmpty()) {
             throw new ConfigurationException("stk-bridge cannot start; fix its configuration (see README, Configuration):\n  - "
-                    + String.join("\n  - ", problems));
+                    + String.join("\n  - ", problems) + "\n" + HELP_POINTER);
         }
     }
 }

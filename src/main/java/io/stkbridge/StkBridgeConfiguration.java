@@ -8,32 +8,49 @@ import io.stkbridge.daraja.CallbackSources;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.daraja.CamelTokenFetcher;
 import io.stkbridge.daraja.DarajaTokenCache;
+import io.stkbridge.daraja.DarajaTokenHealth;
 import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 import io.stkbridge.daraja.StkPassword;
 import io.stkbridge.daraja.PushFailures;
 import io.stkbridge.daraja.PushPolicy;
+import io.stkbridge.daraja.PushesInFlight;
 import io.stkbridge.daraja.DarajaCalls;
 import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.intent.IntentReader;
+import io.stkbridge.api.ApiAccess;
+import io.stkbridge.api.ConsoleAssets;
+import io.stkbridge.api.SupportApi;
+import io.stkbridge.kafka.IntakeBatches;
 import io.stkbridge.kafka.KafkaOffsets;
+import io.stkbridge.kafka.OutcomeRecords;
 import io.stkbridge.kafka.KafkaTopics;
+import io.stkbridge.ledger.AttemptHistory;
 import io.stkbridge.ledger.AttemptLedger;
+import io.stkbridge.ledger.AttemptSearch;
+import io.stkbridge.ledger.LedgerSummary;
 import io.stkbridge.ledger.AttemptLookup;
 import io.stkbridge.ledger.LedgerGauges;
 import io.stkbridge.ledger.LedgerHealth;
 import io.stkbridge.ledger.DeferredPushes;
 import io.stkbridge.ledger.Outbox;
 import io.stkbridge.ledger.QuerySchedule;
+import io.stkbridge.ledger.Retention;
 import io.stkbridge.ledger.StaleAttempts;
 import io.stkbridge.ledger.Transactions;
+import io.stkbridge.metrics.DarajaLatency;
+import io.stkbridge.metrics.MeteredKafkaClientFactory;
 import io.stkbridge.outcome.OutcomeEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
+import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
@@ -42,16 +59,14 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
 /** Reads the configuration, checks it, migrates the ledger, creates the topics and binds the beans the routes call. */
 public class StkBridgeConfiguration implements CamelConfiguration {
-
-    static final Map<String, String> DARAJA_BASE_URLS = Map.of(
-            "sandbox", "https://sandbox.safaricom.co.ke",
-            "production", "https://api.safaricom.co.ke");
 
     private final Map<String, String> environment;
     private final Clock clock;
@@ -68,9 +83,12 @@ public class StkBridgeConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = new Settings(context.getPropertiesComponent(), environment);
-        String baseUrl = darajaBaseUrl(settings);
-        Merchant merchant = merchant(settings);
-        String callbackBaseUrl = callbackBaseUrl(settings);
+        int pushTps = settings.integer("daraja.push-tps-per-shortcode", "DARAJA_PUSH_TPS_PER_SHORTCODE");
+        if (pushTps < 1) {
+            settings.problem("DARAJA_PUSH_TPS_PER_SHORTCODE must be at least 1");
+        }
+        List<Merchant> configuredMerchants = new MerchantSettings(settings, Math.max(pushTps, 1)).read();
+        String callbackBaseUrl = callbackBaseUrl(settings, configuredMerchants);
         String callbackSecret = settings.secret("STK_CALLBACK_SECRET", true);
         if (!callbackSecret.isEmpty() && callbackSecret.length() < 16) {
             settings.problem("STK_CALLBACK_SECRET must be at least 16 characters");
@@ -86,6 +104,23 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         String dbPassword = settings.secret("STK_DB_PASSWORD", false);
         int poolSize = settings.integer("stk.db.pool-size", "STK_DB_POOL_SIZE");
         int outboxBatch = settings.integer("stk.outbox.batch-size", "STK_OUTBOX_BATCH_SIZE");
+        Duration outboxLease = millis(settings, "stk.outbox.lease-ms", "STK_OUTBOX_LEASE_MS");
+        String instanceId = instanceId(settings);
+        int retentionDays = settings.integer("stk.retention.days", "STK_RETENTION_DAYS");
+        int retentionBatch = settings.integer("stk.retention.batch-size", "STK_RETENTION_BATCH_SIZE");
+        if (settings.integer("stk.retention.interval-ms", "STK_RETENTION_INTERVAL_MS") < 1000) {
+            settings.problem("STK_RETENTION_INTERVAL_MS must be at least 1000");
+        }
+        if (outboxLease.toMillis() < 1000) {
+            settings.problem("STK_OUTBOX_LEASE_MS must be at least 1000");
+        }
+        if (retentionDays < 0 || (retentionDays > 0 && retentionDays < 7)) {
+            // a deleted attempt no longer stops a redelivered intent from being pushed: outlive the intents' retention
+            settings.problem("STK_RETENTION_DAYS must be 0 (keep everything) or at least 7, and longer than the intents topic's retention");
+        }
+        if (retentionBatch < 1) {
+            settings.problem("STK_RETENTION_BATCH_SIZE must be at least 1");
+        }
         int refreshMargin = settings.integer("daraja.token-refresh-margin-seconds", "DARAJA_TOKEN_REFRESH_MARGIN_SECONDS");
         QuerySchedule querySchedule = new QuerySchedule(
                 millis(settings, "stk.query.first-delay-ms", "STK_QUERY_FIRST_DELAY_MS"),
@@ -98,16 +133,22 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (queryTps < 1) {
             settings.problem("STK_QUERY_TPS_PER_SHORTCODE must be at least 1");
         }
-        int pushTps = settings.integer("daraja.push-tps-per-shortcode", "DARAJA_PUSH_TPS_PER_SHORTCODE");
-        if (pushTps < 1) {
-            settings.problem("DARAJA_PUSH_TPS_PER_SHORTCODE must be at least 1");
-        }
         int busyRetries = settings.integer("daraja.push-busy-retries", "DARAJA_PUSH_BUSY_RETRIES");
         int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
-        String operatorKey = settings.secret("STK_API_OPERATOR_KEY", false);
+        List<String> accessProblems = new java.util.ArrayList<>();
+        ApiAccess apiAccess = ApiAccess.configure(settings.secret("STK_API_OPERATOR_KEY", false),
+                settings.secret("STK_API_READER_KEY", false), settings.secret("STK_API_USERS", false), clock, accessProblems);
+        accessProblems.forEach(settings::problem);
+        String logFormat = settings.optional("stk.log-format");
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            settings.problem("STK_LOG_FORMAT must be text or json, not '" + logFormat + "'");
+        }
+        int maxInFlight = settings.integer("stk.max-in-flight", "STK_MAX_IN_FLIGHT");
+        if (maxInFlight < 1) {
+            settings.problem("STK_MAX_IN_FLIGHT must be at least 1");
+        }
         settings.check();
 
-        context.getPropertiesComponent().addOverrideProperty("daraja.base-url", baseUrl);
         if (settings.flag("stk.kafka.create-topics")) {
             KafkaTopics.ensure(settings.optional("kafka.bootstrap-servers"),
                     List.of(settings.optional("stk.topic.intents"), settings.optional("stk.topic.outcomes"),
@@ -119,53 +160,87 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Flyway.configure().dataSource(dataSource).load().migrate();
 
         ObjectMapper mapper = new ObjectMapper();
-        Merchants merchants = new Merchants(List.of(merchant));
+        Merchants merchants = new Merchants(configuredMerchants);
         CallbackTokens callbackTokens = new CallbackTokens(callbackSecret, callbackBaseUrl);
         StkPassword passwords = new StkPassword(clock);
         StkPushRequests pushRequests = new StkPushRequests(merchants, passwords, callbackTokens);
+        // The product's meters go into the registry Camel's metrics service (camel.metrics.*) creates and scrapes; it
+        // exists already (Camel Main sets up camel.metrics before the configuration classes run).
+        MeterRegistry camelMeters = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        if (camelMeters != null) {
+            StkMetrics.filter(camelMeters);
+        }
+        Supplier<MeterRegistry> meters = () -> context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        StkMetrics metrics = new StkMetrics(meters);
+        context.getManagementStrategy().addEventNotifier(new DarajaLatency(meters));
+        context.getComponent("kafka", KafkaComponent.class).setKafkaClientFactory(new MeteredKafkaClientFactory(meters));
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
-                Duration.ofSeconds(refreshMargin));
+                Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed);
         Transactions transactions = new Transactions(dataSource);
         AttemptLedger ledger = new AttemptLedger(transactions, new OutcomeEvents(mapper), pushRequests, mapper, clock,
-                querySchedule);
+                querySchedule, instanceId);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
-        // The product's meters go into the registry Camel's metrics service (camel.metrics.*) creates and scrapes.
-        Supplier<MeterRegistry> meters = () -> context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
-        Outbox outbox = new Outbox(transactions, clock, outboxBatch);
+        Outbox outbox = new Outbox(transactions, clock, outboxBatch, outboxLease, instanceId);
+        // SIGTERM: Camel's graceful shutdown of the routes, then the outbox emptied onto Kafka (GracefulShutdown)
+        GracefulShutdown.install(context, outbox);
         LedgerHealth ledgerHealth = new LedgerHealth(outbox,
                 settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
+        DarajaTokenHealth tokenHealth = new DarajaTokenHealth(merchants, tokens);
         context.addStartupListener((started, alreadyStarted) -> {
             new LedgerGauges(dataSource, outbox, clock).bindTo(meters.get());
+            metrics.registerAtZero(merchants.all());
             HealthCheckRegistry health = HealthCheckRegistry.get(started);
             if (health != null) {
                 ledgerHealth.setCamelContext(started);
                 health.register(ledgerHealth);
+                tokenHealth.setCamelContext(started);
+                health.register(tokenHealth);
             }
         });
-        StkMetrics metrics = new StkMetrics(meters);
+        PushesInFlight pushesInFlight = new PushesInFlight();
+        context.addStartupListener((started, alreadyStarted) -> pushesInFlight.bindTo(meters.get()));
+        registry.bind("pushesInFlight", pushesInFlight);
+        // The intake's workers: up to STK_MAX_IN_FLIGHT records of a batch, each read, recorded and pushed on its own
+        // thread. Each Daraja endpoint's HTTP connection pool must hold that many pushes, plus queries and token calls:
+        // a push that waited too long for a pooled connection would fail although it was never sent.
+        ExecutorService intakeThreads = context.getExecutorServiceManager().newThreadPool(this, "stk-intake",
+                new ThreadPoolProfileBuilder("stk-intake").poolSize(maxInFlight).maxPoolSize(maxInFlight)
+                        // a queue for the rest of a batch (Camel's default would run a record on the consumer thread)
+                        .maxQueueSize(Integer.MAX_VALUE).rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
+        registry.bind("intakeThreads", intakeThreads);
+        HttpComponent http = context.getComponent("http", HttpComponent.class);
+        http.setConnectionsPerRoute(Math.max(http.getConnectionsPerRoute(), maxInFlight + 20));
+        http.setMaxTotalConnections(Math.max(http.getMaxTotalConnections(), maxInFlight + 20));
         registry.bind("stkMetrics", metrics);
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
-        registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), clock), merchants, busyRetries,
+        registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
                 busyRetryDelay));
         registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock), queryBatch,
-                instanceId()));
+                instanceId));
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
-        registry.bind("apiAccess", new ApiAccess(operatorKey));
+        registry.bind("apiAccess", apiAccess);
+        registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),
+                new LedgerSummary(transactions, clock, querySchedule.firstDelay()), mapper, clock));
+        registry.bind("consoleAssets", new ConsoleAssets());
         DarajaOutage outage = new DarajaOutage(clock,
                 millis(settings, "daraja.outage-pause-ms", "DARAJA_OUTAGE_PAUSE_MS"),
                 millis(settings, "daraja.outage-give-up-ms", "DARAJA_OUTAGE_GIVE_UP_MS"));
         registry.bind("darajaOutage", outage);
         registry.bind("deferredPushes", new DeferredPushes(ledger, outage, queryBatch));
-        registry.bind("pushFailures", new PushFailures(ledger, outage, clock));
+        registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
                 ledger));
         registry.bind("outbox", outbox);
+        registry.bind("retention", new Retention(transactions, clock, retentionDays, Math.max(retentionBatch, 1)));
         registry.bind("kafkaOffsets", new KafkaOffsets());
+        registry.bind("outcomeRecords", new OutcomeRecords());
+        registry.bind("intakeBatches", new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
+                intakeThreads, context.createProducerTemplate(), "direct:intake-record"));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
@@ -178,8 +253,18 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         return Duration.ofMillis(settings.integer(key, environmentVariable));
     }
 
-    /** Names this instance in sweeper claims, so an operator can see who holds an attempt. */
-    private static String instanceId() {
+    /**
+     * Names this instance in the ledger's claims (sweeper, outbox relay) and query history, so an operator can see who
+     * holds an attempt. Two running instances must not share it: {@code STK_INSTANCE_ID}, or by default host and pid.
+     */
+    private static String instanceId(Settings settings) {
+        String configured = settings.optional("stk.instance-id").strip();
+        if (!configured.isEmpty()) {
+            if (configured.length() > 64 || !configured.matches("[\\x21-\\x7E]+")) {
+                settings.problem("STK_INSTANCE_ID must be 1-64 printable ASCII characters without spaces");
+            }
+            return configured;
+        }
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
@@ -190,45 +275,22 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 
-    private String darajaBaseUrl(Settings settings) {
-        String explicit = settings.optional("daraja.base-url");
-        if (!explicit.isEmpty()) {
-            return explicit.replaceAll("/+$", "");
+    /** A merchant's {@code pushTps} limits its shortcode; merchants sharing a shortcode share the lowest limit. */
+    private static Map<String, Double> pushTpsByShortcode(Merchants merchants) {
+        Map<String, Double> limits = new HashMap<>();
+        for (Merchant merchant : merchants.all()) {
+            if (merchant.pushTps() > 0) {
+                limits.merge(merchant.shortcode(), (double) merchant.pushTps(), Math::min);
+            }
         }
-        String environmentName = settings.optional("daraja.environment");
-        String known = DARAJA_BASE_URLS.get(environmentName);
-        if (known == null) {
-            settings.problem("DARAJA_ENVIRONMENT must be sandbox or production (or set DARAJA_BASE_URL), not '" + environmentName + "'");
-            return "";
-        }
-        return known;
+        return limits;
     }
 
-    private Merchant merchant(Settings settings) {
-        String shortcode = settings.text("daraja.shortcode", "DARAJA_SHORTCODE");
-        String type = settings.text("daraja.transaction-type", "DARAJA_TRANSACTION_TYPE");
-        if (!type.isEmpty() && !type.equals(Merchant.PAY_BILL) && !type.equals(Merchant.BUY_GOODS)) {
-            settings.problem("DARAJA_TRANSACTION_TYPE must be " + Merchant.PAY_BILL + " or " + Merchant.BUY_GOODS);
-        }
-        String partyB = settings.optional("daraja.party-b");
-        if (Merchant.BUY_GOODS.equals(type) && partyB.isEmpty()) {
-            settings.problem("DARAJA_PARTY_B (the till number) is required for " + Merchant.BUY_GOODS);
-        }
-        String password = settings.secret("DARAJA_PASSWORD", false);
-        String timestamp = settings.secret("DARAJA_TIMESTAMP", false);
-        String passkey = settings.secret("DARAJA_PASSKEY", password.isEmpty());
-        if (!password.isEmpty() && timestamp.isEmpty()) {
-            settings.problem("DARAJA_TIMESTAMP is required with DARAJA_PASSWORD (they are one pair)");
-        }
-        return new Merchant(settings.optional("daraja.merchant-name"), shortcode, partyB.isEmpty() ? shortcode : partyB, type,
-                settings.optional("stk.default-account-reference"),
-                settings.secret("DARAJA_CONSUMER_KEY", true),
-                settings.secret("DARAJA_CONSUMER_SECRET", true),
-                passkey, password, timestamp);
-    }
-
-    /** Daraja posts results to this base URL; plain http is only for loopback unless explicitly allowed. */
-    private String callbackBaseUrl(Settings settings) {
+    /**
+     * Daraja posts results to this base URL; plain http is only for loopback unless explicitly allowed, and never when a
+     * merchant uses production.
+     */
+    private String callbackBaseUrl(Settings settings, List<Merchant> merchants) {
         String url = settings.text("stk.callback.base-url", "STK_CALLBACK_BASE_URL");
         if (url.isEmpty()) {
             return url;
@@ -242,8 +304,24 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         boolean http = "http".equalsIgnoreCase(uri.getScheme());
-        if (!https && !(http && (isLoopback(uri.getHost()) || settings.flag("stk.callback.allow-insecure")))) {
+        List<String> production = merchants.stream().filter(m -> Merchant.PRODUCTION.equals(m.environment()))
+                .map(Merchant::name).toList();
+        if (!https && !production.isEmpty()) {
+            settings.problem("STK_CALLBACK_BASE_URL must be https because merchant(s) " + String.join(", ", production)
+                    + " use production (neither loopback nor STK_CALLBACK_ALLOW_INSECURE allows plain http there)");
+        } else if (!https && !(http && (isLoopback(uri.getHost()) || settings.flag("stk.callback.allow-insecure")))) {
             settings.problem("STK_CALLBACK_BASE_URL must be https (plain http only for loopback, or with STK_CALLBACK_ALLOW_INSECURE=true): " + url);
+        }
+        return url;
+    }
+
+    /**
+     * H2 closes its databases in a JVM shutdown hook of its own, which on SIGTERM would pull the ledger away from the
+     * in-flight work and the final outbox flush: the ledger is closed by this application, last, instead.
+     */
+    static String withoutCloseOnExit(String url) {
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            return url + ";DB_CLOSE_ON_EXIT=FALSE";
         }
         return url;
     }
@@ -258,7 +336,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
 
     private static HikariDataSource dataSource(String url, String user, String password, int poolSize) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
+        config.setJdbcUrl(withoutCloseOnExit(url));
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);

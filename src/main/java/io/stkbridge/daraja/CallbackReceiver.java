@@ -1,5 +1,6 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.Correlation;
 import io.stkbridge.StkMetrics;
 import io.stkbridge.ledger.AttemptLedger;
 
@@ -24,7 +25,21 @@ public class CallbackReceiver {
             metrics.callbackRefused("REFUSED");
             throw new CallbackRejectedException();
         }
-        AttemptLedger.CallbackDisposition disposition = ledger.receiveCallback(attemptId, StkCallback.parse(body), body);
+        Correlation.callbackFor(attemptId);
+        StkCallback callback;
+        try {
+            callback = StkCallback.parse(body);
+        } catch (MalformedCallbackException malformed) {
+            metrics.callbackMalformed();
+            throw malformed;
+        }
+        AttemptLedger.CallbackDisposition disposition;
+        try {
+            disposition = ledger.receiveCallback(attemptId, callback, body);
+        } catch (RuntimeException notStored) {
+            metrics.callbackFailed();
+            throw notStored;
+        }
         metrics.callbackReceived(disposition);
         return disposition;
     }

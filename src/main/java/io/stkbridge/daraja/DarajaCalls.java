@@ -2,6 +2,7 @@ package io.stkbridge.daraja;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.Correlation;
 import io.stkbridge.ledger.Attempt;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -18,6 +19,8 @@ public class DarajaCalls {
     static final String AUTHORIZATION = "Authorization";
     static final String REQUEST_PROPERTY = "darajaRequest";
     static final String TOKEN_PROPERTY = "darajaToken";
+    /** The merchant's Daraja host (its environment's, or DARAJA_BASE_URL): the routes' {@code toD} URIs start with it. */
+    public static final String BASE_URL_PROPERTY = "darajaBaseUrl";
 
     private final StkPushRequests pushRequests;
     private final StkPassword passwords;
@@ -50,13 +53,16 @@ public class DarajaCalls {
     }
 
     private void prepare(Attempt attempt, Map<String, Object> request, Exchange exchange) throws JsonProcessingException {
+        Correlation.attempt(attempt);
+        Merchant merchant = merchants.byName(attempt.merchant());
         String body = mapper.writeValueAsString(request);
         exchange.setProperty(REQUEST_PROPERTY, body);
+        exchange.setProperty(BASE_URL_PROPERTY, merchant.baseUrl());
         Message message = exchange.getMessage();
         message.setBody(body);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader(Exchange.HTTP_METHOD, "POST");
-        authorize(exchange, tokens.bearer(merchants.byName(attempt.merchant())));
+        authorize(exchange, tokens.bearer(merchant));
     }
 
     private static void authorize(Exchange exchange, String token) {

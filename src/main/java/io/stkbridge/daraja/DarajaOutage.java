@@ -55,6 +55,10 @@ public class DarajaOutage {
 
     /** Suspends the intake while paused and resumes it afterwards; called on the deferred-pushes schedule. */
     public void controlIntake(CamelContext context) throws Exception {
+        if (context.isStopping()) {
+            // the shutdown has suspended the intake for good: never resume it now
+            return;
+        }
         ServiceStatus status = context.getRouteController().getRouteStatus(INTAKE_ROUTE);
         if (status == null) {
             return;

@@ -6,6 +6,9 @@ package io.stkbridge.daraja;
  *
  * @param partyB          PayBill: the shortcode itself; BuyGoods: the till number
  * @param fixedPassword   a password + timestamp pair supplied instead of the passkey (both blank when the passkey is used)
+ * @param environment     {@code sandbox} or {@code production}
+ * @param baseUrl         where its Daraja calls go (the environment's host, or DARAJA_BASE_URL); blank: not configured
+ * @param pushTps         most pushes per second to its shortcode, per instance; 0: the instance-wide default
  */
 public record Merchant(
         String name,
@@ -17,10 +20,22 @@ public record Merchant(
         String consumerSecret,
         String passkey,
         String fixedPassword,
-        String fixedTimestamp) {
+        String fixedTimestamp,
+        String environment,
+        String baseUrl,
+        int pushTps) {
 
     public static final String PAY_BILL = "CustomerPayBillOnline";
     public static final String BUY_GOODS = "CustomerBuyGoodsOnline";
+    public static final String SANDBOX = "sandbox";
+    public static final String PRODUCTION = "production";
+
+    /** A sandbox merchant without its own base URL or push rate (unit tests). */
+    public Merchant(String name, String shortcode, String partyB, String transactionType, String defaultAccountReference,
+                    String consumerKey, String consumerSecret, String passkey, String fixedPassword, String fixedTimestamp) {
+        this(name, shortcode, partyB, transactionType, defaultAccountReference, consumerKey, consumerSecret, passkey,
+                fixedPassword, fixedTimestamp, SANDBOX, "", 0);
+    }
 
     /** PartyB for a push of the given type: the till for BuyGoods, the shortcode for PayBill. */
     public String partyBFor(String type) {
@@ -33,6 +48,6 @@ public record Merchant(
 
     @Override
     public String toString() {
-        return "Merchant[" + name + ", shortcode " + shortcode + ", " + transactionType + "]";
+        return "Merchant[" + name + ", shortcode " + shortcode + ", " + transactionType + ", " + environment + "]";
     }
 }

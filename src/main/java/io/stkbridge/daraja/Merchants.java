@@ -3,7 +3,10 @@ package io.stkbridge.daraja;
 import java.util.List;
 import java.util.Optional;
 
-/** The configured merchants; an intent names one by name or shortcode, or gets the default. */
+/**
+ * The configured merchants, the default one first; an intent names one by name or shortcode (a name wins over another
+ * merchant's shortcode, and of merchants sharing a shortcode the first listed wins), or gets the default.
+ */
 public class Merchants {
 
     private final List<Merchant> all;
@@ -20,7 +23,13 @@ public class Merchants {
             return Optional.of(all.get(0));
         }
         String wanted = requested.get();
-        return all.stream().filter(m -> m.name().equals(wanted) || m.shortcode().equals(wanted)).findFirst();
+        return all.stream().filter(m -> m.name().equals(wanted)).findFirst()
+                .or(() -> all.stream().filter(m -> m.shortcode().equals(wanted)).findFirst());
+    }
+
+    /** Every merchant, the default first. */
+    public List<Merchant> all() {
+        return all;
     }
 
     public Merchant byName(String name) {

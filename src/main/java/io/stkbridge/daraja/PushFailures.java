@@ -1,5 +1,7 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.Correlation;
+import io.stkbridge.StkMetrics;
 import io.stkbridge.ledger.Attempt;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.outcome.Resolution;
@@ -19,15 +21,18 @@ public class PushFailures {
     private final AttemptLedger ledger;
     private final DarajaOutage outage;
     private final Clock clock;
+    private final StkMetrics metrics;
 
-    public PushFailures(AttemptLedger ledger, DarajaOutage outage, Clock clock) {
+    public PushFailures(AttemptLedger ledger, DarajaOutage outage, Clock clock, StkMetrics metrics) {
         this.ledger = ledger;
         this.outage = outage;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** During a pause nothing is sent: the attempt waits as DEFERRED. Returns whether it was deferred. */
     public boolean deferIfPaused(Attempt attempt) {
+        Correlation.attempt(attempt);
         if (!outage.isPaused()) {
             return false;
         }
@@ -38,6 +43,7 @@ public class PushFailures {
     /** Daraja could not be reached even after the retries: nothing was sent, so the attempt is deferred. */
     public Attempt unreachable(Attempt attempt, Exception failure) {
         String cause = failure.getClass().getSimpleName();
+        metrics.pushed(attempt, "DEFERRED", "DARAJA_UNAVAILABLE");
         defer(attempt, "DARAJA_UNAVAILABLE", outage.begin("unreachable: " + cause), true,
                 Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unreachable, nothing was sent: " + cause));
         return attempt;
@@ -50,8 +56,14 @@ public class PushFailures {
     public void record(Attempt attempt, PushAnswer answer) {
         Resolution refusal = answer.resolution();
         if (!answer.accepted() && refusal != null && "DARAJA_BUSY".equals(refusal.reason())) {
+            metrics.pushed(attempt, "DEFERRED", "DARAJA_BUSY");
             defer(attempt, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), true, refusal);
             return;
+        }
+        if (answer.accepted()) {
+            metrics.pushed(attempt, "ACCEPTED", null);
+        } else if (refusal != null) {
+            metrics.pushed(attempt, refusal);
         }
         ledger.recordPushAnswer(attempt, answer);
     }
@@ -62,11 +74,15 @@ public class PushFailures {
     }
 
     public Attempt credentialsRefused(Attempt attempt, Exception failure) {
-        return ledger.resolvePush(attempt, Resolution.of(Status.FAILED, "CONFIG_ERROR", false, null, failure.getMessage()));
+        Resolution refused = Resolution.of(Status.FAILED, "CONFIG_ERROR", false, null, failure.getMessage());
+        metrics.pushed(attempt, refused);
+        return ledger.resolvePush(attempt, refused);
     }
 
     public Attempt outcomeUnknown(Attempt attempt, Exception failure) {
-        return ledger.resolvePush(attempt, Resolution.of(Status.UNKNOWN, "PUSH_OUTCOME_UNKNOWN", false, null,
-                "no answer from Daraja after sending (" + failure.getClass().getSimpleName() + "): the customer may have been prompted"));
+        Resolution unknown = Resolution.of(Status.UNKNOWN, "PUSH_OUTCOME_UNKNOWN", false, null,
+                "no answer from Daraja after sending (" + failure.getClass().getSimpleName() + "): the customer may have been prompted");
+        metrics.pushed(attempt, unknown);
+        return ledger.resolvePush(attempt, unknown);
     }
 }

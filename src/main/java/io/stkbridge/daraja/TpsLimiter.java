@@ -1,46 +1,62 @@
 package io.stkbridge.daraja;
 
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Requests per second per shortcode (token bucket, burst of one second's worth); callers that get no permit wait for a later turn. */
+/**
+ * Requests per second per shortcode (token bucket, burst of one second's worth); callers that get no permit wait for a
+ * later turn. Each shortcode may have its own limit (a merchant's {@code pushTps}); the others get the default.
+ */
 public class TpsLimiter {
 
     private final double perSecond;
+    private final Map<String, Double> perSecondByShortcode;
     private final Clock clock;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     private static final class Bucket {
+        private final double perSecond;
         private double tokens;
         private long refilledAtMillis;
 
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
+        Bucket(double perSecond, long now) {
+            this.perSecond = perSecond;
+            this.tokens = perSecond;
             this.refilledAtMillis = now;
         }
     }
 
     public TpsLimiter(double perSecond, Clock clock) {
-        if (perSecond <= 0) {
+        this(perSecond, Map.of(), clock);
+    }
+
+    /** @param perSecondByShortcode limits that differ from {@code perSecond}, by shortcode */
+    public TpsLimiter(double perSecond, Map<String, Double> perSecondByShortcode, Clock clock) {
+        if (perSecond <= 0 || perSecondByShortcode.values().stream().anyMatch(limit -> limit <= 0)) {
             throw new IllegalArgumentException("TPS limit must be positive");
         }
         this.perSecond = perSecond;
+        this.perSecondByShortcode = new HashMap<>(perSecondByShortcode);
         this.clock = clock;
     }
 
     /** Waits for a permit: the calling consumer thread slows down, which is how the intake is throttled. */
     public void acquire(String shortcode) throws InterruptedException {
+        double limit = perSecondByShortcode.getOrDefault(shortcode, perSecond);
         while (!tryAcquire(shortcode)) {
-            Thread.sleep(Math.max(1, (long) (1000 / perSecond / 2)));
+            Thread.sleep(Math.max(1, (long) (1000 / limit / 2)));
         }
     }
 
     public boolean tryAcquire(String shortcode) {
         long now = clock.millis();
-        Bucket bucket = buckets.computeIfAbsent(shortcode, key -> new Bucket(perSecond, now));
+        Bucket bucket = buckets.computeIfAbsent(shortcode,
+                key -> new Bucket(perSecondByShortcode.getOrDefault(key, perSecond), now));
         synchronized (bucket) {
-            bucket.tokens = Math.min(perSecond, bucket.tokens + (now - bucket.refilledAtMillis) * perSecond / 1000.0);
+            double rate = bucket.perSecond;
+            bucket.tokens = Math.min(rate, bucket.tokens + (now - bucket.refilledAtMillis) * rate / 1000.0);
             bucket.refilledAtMillis = now;
             if (bucket.tokens >= 1) {
                 bucket.tokens -= 1;

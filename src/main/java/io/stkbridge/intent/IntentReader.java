@@ -11,6 +11,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.stkbridge.Correlation;
 import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 
@@ -45,7 +46,9 @@ public class IntentReader {
     }
 
     public PaymentIntent read(String record) {
+        Correlation.clear();
         ObjectNode intent = parse(record);
+        Correlation.intent(intent.get("intentId").asText(), intent.get("orderId").asText());
         Set<ValidationMessage> violations = schema.validate(intent);
         if (!violations.isEmpty()) {
             throw new InvalidIntentException("INVALID_INTENT", intent,
@@ -70,6 +73,23 @@ public class IntentReader {
                 intent.has("metadata") ? (ObjectNode) intent.get("metadata") : null,
                 contentHash(intent),
                 record);
+    }
+
+    /** What tells two deliveries of an intent apart: its id and content hash. */
+    public record Identity(String intentId, String contentHash) {
+    }
+
+    /**
+     * The intentId and content hash of a record, without validating it; empty when {@link #read} would find it
+     * unreadable. Used to find the same intent twice in one batch before any of the batch is processed.
+     */
+    public Optional<Identity> identify(String record) {
+        try {
+            ObjectNode intent = parse(record);
+            return Optional.of(new Identity(intent.get("intentId").asText(), contentHash(intent)));
+        } catch (UnreadableIntentException unreadable) {
+            return Optional.empty();
+        }
     }
 
     private ObjectNode parse(String record) {

@@ -2,6 +2,7 @@ package io.stkbridge.ledger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.Correlation;
 import io.stkbridge.daraja.PushAnswer;
 import io.stkbridge.daraja.QueryAnswer;
 import io.stkbridge.daraja.ResultCodes;
@@ -18,6 +19,7 @@ import io.stkbridge.outcome.Source;
 import io.stkbridge.outcome.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -52,9 +54,17 @@ public class AttemptLedger {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final QuerySchedule schedule;
+    /** This instance, as it appears in the ledger: who sent a query. */
+    private final String instanceId;
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule) {
+        this(transactions, events, pushRequests, mapper, clock, schedule, null);
+    }
+
+    public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
+                         ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId) {
+        this.instanceId = instanceId;
         this.schedule = schedule;
         this.transactions = transactions;
         this.events = events;
@@ -80,6 +90,7 @@ public class AttemptLedger {
                         json(pushRequests.forLedger(opened)), attemptId);
                 return opened;
             });
+            Correlation.attempt(attempt);
             LOG.info("Attempt {} opened for intent {} (order {}, {} KES, phone {})", attemptId, intent.intentId(),
                     intent.orderId(), intent.amount(), PhoneNumbers.mask(intent.phoneNumber()));
             return new Intake(attempt, true);
@@ -96,6 +107,7 @@ public class AttemptLedger {
             Attempt existing = load(connection, "attempt-by-intent", intentId).orElseThrow(
                     () -> new IllegalStateException("intent " + intentId + " conflicts but cannot be found"));
             existing = load(connection, "attempt-by-id-for-update", existing.attemptId()).orElseThrow();
+            Correlation.attempt(existing);
             if (!existing.intentHash().equals(contentHash)) {
                 throw new DuplicateIntentConflictException(intentId);
             }
@@ -121,6 +133,7 @@ public class AttemptLedger {
                 insert(connection, attemptId, invalid.intentId(), hash, invalid.orderId(), null, null, null, null, null,
                         null, invalid.intent().toString(), json(invalid.intent().get("metadata")), Status.REJECTED);
                 Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
+                Correlation.attempt(attempt);
                 resolve(connection, attempt, Resolution.of(Status.REJECTED, invalid.reason(), false, null,
                         truncate(String.join("; ", invalid.errors()), 512)), Source.VALIDATION, null);
                 return null;
@@ -144,6 +157,7 @@ public class AttemptLedger {
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
                     attempt.attemptId());
             Attempt accepted = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            Correlation.attempt(accepted);
             if (updated == 1) {
                 enqueue(connection, accepted, now, false);
                 LOG.info("Attempt {} accepted by Daraja: CheckoutRequestID {}", attempt.attemptId(), answer.checkoutRequestId());
@@ -163,6 +177,7 @@ public class AttemptLedger {
                          Resolution failure) {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            Correlation.attempt(current);
             if (current.status() != Status.PENDING_PUSH) {
                 return false;
             }
@@ -205,6 +220,7 @@ public class AttemptLedger {
     public Attempt resolvePush(Attempt attempt, Resolution resolution) {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            Correlation.attempt(current);
             if (current.status() != Status.PENDING_PUSH) {
                 return current;
             }
@@ -237,8 +253,9 @@ public class AttemptLedger {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             update(connection, Sql.of("query-insert"), attempt.attemptId(), now, httpStatus, answer, interpretation,
-                    trigger == null ? "SWEEP" : trigger);
+                    trigger == null ? "SWEEP" : trigger, instanceId);
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            Correlation.attempt(current);
             if (current.status() != Status.ACCEPTED) {
                 if (finalAnswer != null && finalAnswer.status() != current.status()) {
                     LOG.warn("Query for attempt {} says {} but the attempt is already {} (source {}): kept in its history",
@@ -291,6 +308,18 @@ public class AttemptLedger {
     }
 
     /**
+     * Renews this instance's claim on an attempt just before it is queried; false when the claim has lapsed (another
+     * instance may hold it now) or the attempt no longer waits, and then it must not be queried. Renewing at each query
+     * keeps a long batch within its lease: a query is sent only by the instance that holds the attempt.
+     */
+    public boolean renewQueryClaim(String attemptId, String claimant) {
+        return transactions.inTransaction(connection -> {
+            OffsetDateTime now = now();
+            return update(connection, Sql.of("attempt-renew-claim"), now.plus(schedule.lease()), attemptId, claimant, now) == 1;
+        });
+    }
+
+    /**
      * Pushes still unanswered after the give-up window: their intent was never redelivered (topic retention, a
      * consumer reset). They may have prompted the customer, so they become UNKNOWN, never pushed again.
      */
@@ -299,8 +328,10 @@ public class AttemptLedger {
             List<String> stuck = ids(connection, Sql.of("attempt-interrupted-pushes"), now().minus(schedule.giveUpAfter()), limit);
             for (String attemptId : stuck) {
                 Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
-                resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
-                        "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
+                try (Correlation.Scope ignored = Correlation.scope(attempt)) {
+                    resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
+                            "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
+                }
             }
             return stuck.size();
         });
@@ -327,6 +358,10 @@ public class AttemptLedger {
     public CallbackDisposition receiveCallback(String attemptId, StkCallback callback, String rawBody) {
         return transactions.inTransaction(connection -> {
             Optional<Attempt> found = load(connection, "attempt-by-id-for-update", attemptId);
+            found.ifPresent(Correlation::attempt);
+            if (found.isPresent() && found.get().checkoutRequestId() == null && callback.checkoutRequestId() != null) {
+                MDC.put(Correlation.CHECKOUT_REQUEST_ID, callback.checkoutRequestId());
+            }
             CallbackDisposition disposition = found.map(attempt -> decide(attempt, callback))
                     .orElse(CallbackDisposition.UNKNOWN_ATTEMPT);
             long callbackId = insertCallback(connection, attemptId, callback, rawBody, disposition);
@@ -483,6 +518,16 @@ public class AttemptLedger {
         return transactions.inTransaction(connection -> load(connection, "attempt-by-id", attemptId));
     }
 
+    /** The attempt named by its attempt id or by its CheckoutRequestID, as support tools take either. */
+    public Optional<Attempt> findByAttemptOrCheckoutId(String id) {
+        return transactions.inTransaction(connection -> loadByAttemptOrCheckoutId(connection, id));
+    }
+
+    static Optional<Attempt> loadByAttemptOrCheckoutId(Connection connection, String id) throws SQLException {
+        Optional<Attempt> attempt = load(connection, "attempt-by-id", id);
+        return attempt.isPresent() ? attempt : load(connection, "attempt-by-checkout", id);
+    }
+
     public Optional<Attempt> findByIntent(String intentId) {
         return transactions.inTransaction(connection -> load(connection, "attempt-by-intent", intentId));
     }
@@ -508,7 +553,7 @@ public class AttemptLedger {
         }
     }
 
-    private static Optional<Attempt> load(Connection connection, String where, String id) throws SQLException {
+    static Optional<Attempt> load(Connection connection, String where, String id) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(Sql.of("attempt-select-columns", where))) {
             select.setString(1, id);
             try (ResultSet row = select.executeQuery()) {
@@ -517,7 +562,7 @@ public class AttemptLedger {
         }
     }
 
-    private static Attempt attempt(ResultSet row) throws SQLException {
+    static Attempt attempt(ResultSet row) throws SQLException {
         int amount = row.getInt("amount");
         return new Attempt(row.getString("attempt_id"), row.getString("intent_id"), row.getString("intent_hash"),
                 row.getString("order_id"), row.getString("merchant"), row.wasNull() ? null : amount,

@@ -3,8 +3,6 @@ package io.stkbridge.ledger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Finds attempts for the query API and commands, and shows an attempt's state without its secrets. */
 public class AttemptLookup {
@@ -17,9 +15,16 @@ public class AttemptLookup {
         this.mapper = mapper;
     }
 
-    public Attempt byCheckoutRequestId(String checkoutRequestId) {
+    private Attempt byCheckoutRequestId(String checkoutRequestId) {
         return ledger.findByCheckoutRequestId(checkoutRequestId)
                 .orElseThrow(() -> new AttemptNotFoundException("no attempt has CheckoutRequestID " + checkoutRequestId));
+    }
+
+    /** A query forced from the console or the API: the attempt by attempt id or CheckoutRequestID. */
+    public Attempt forQueryNow(String id) {
+        Attempt attempt = ledger.findByAttemptOrCheckoutId(id)
+                .orElseThrow(() -> new AttemptNotFoundException("no attempt " + id));
+        return queryable(attempt);
     }
 
     /** A query command: {@code {"checkoutRequestId":"ws_CO_…"}} or {@code {"intentId":"…"}}. */
@@ -43,28 +48,13 @@ public class AttemptLookup {
         } else {
             throw new InvalidQueryRequestException("query request must name checkoutRequestId or intentId");
         }
+        return queryable(attempt);
+    }
+
+    private static Attempt queryable(Attempt attempt) {
         if (attempt.checkoutRequestId() == null) {
             throw new InvalidQueryRequestException("attempt " + attempt.attemptId() + " was never accepted by Daraja: nothing to query");
         }
         return attempt;
-    }
-
-    public Map<String, Object> view(String attemptId) {
-        Attempt attempt = ledger.find(attemptId).orElseThrow(() -> new AttemptNotFoundException("no attempt " + attemptId));
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("attemptId", attempt.attemptId());
-        view.put("intentId", attempt.intentId());
-        view.put("orderId", attempt.orderId());
-        view.put("status", attempt.status().name());
-        view.put("final", attempt.status().isFinal());
-        view.put("reason", attempt.reason());
-        view.put("resultCode", attempt.resultCode());
-        view.put("resultDesc", attempt.resultDesc());
-        view.put("source", attempt.source());
-        view.put("checkoutRequestId", attempt.checkoutRequestId());
-        view.put("mpesaReceiptNumber", attempt.mpesaReceiptNumber());
-        view.put("amount", attempt.amount());
-        view.put("updatedAt", String.valueOf(attempt.updatedAt()));
-        return view;
     }
 }

@@ -35,6 +35,21 @@ public class StaleAttempts {
         return due;
     }
 
+    /** A query forced over HTTP or Kafka waits for its turn under the same per-shortcode query rate as the sweeper's. */
+    public void awaitQueryTurn(Attempt attempt) throws InterruptedException {
+        queryRate.acquire(merchants.byName(attempt.merchant()).shortcode());
+    }
+
+    /** Whether this instance still holds the attempt (its claim renewed): only then is it queried. */
+    public boolean stillHolds(Attempt attempt) {
+        boolean held = ledger.renewQueryClaim(attempt.attemptId(), instanceId);
+        if (!held) {
+            LOG.info("Attempt {}: this instance's query claim lapsed before its turn; left to whoever holds it now",
+                    attempt.attemptId());
+        }
+        return held;
+    }
+
     public void closeInterruptedPushes() {
         int closed = ledger.closeInterruptedPushes(batchSize);
         if (closed > 0) {

@@ -74,7 +74,6 @@ public final class DarajaSimulator implements AutoCloseable {
     public static final String SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
 
     private static final Logger LOG = Logger.getLogger(DarajaSimulator.class.getPackageName());
-    private static final int HTTP_THREADS = 32;
     private static final int CALLBACK_THREADS = 4;
     private static final int BACKLOG = 256;
 
@@ -84,6 +83,11 @@ public final class DarajaSimulator implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
+        // The JDK server closes keep-alive connections beyond 200 idle ones at once; a client that keeps more (a
+        // bridge with hundreds of pushes in flight) would then send pushes on connections already closed.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "1024");
+        }
     }
 
     private final Settings settings;
@@ -91,6 +95,7 @@ public final class DarajaSimulator implements AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     private final Ledger ledger = new Ledger();
     private final TokenStore tokens;
+    private final int httpThreadCount;
 
     private HttpServer server;
     private ExecutorService httpThreads;
@@ -102,6 +107,7 @@ public final class DarajaSimulator implements AutoCloseable {
                 builder.tokenLifetime, builder.slowAnswerDelay, builder.callbackDelay, builder.queryPendingAs4999);
         this.address = new InetSocketAddress(builder.bindAddress, builder.port);
         this.tokens = new TokenStore(builder.tokenLifetime, clock);
+        this.httpThreadCount = builder.httpThreads;
     }
 
     public static Builder builder() {
@@ -113,7 +119,7 @@ public final class DarajaSimulator implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
-        httpThreads = Executors.newFixedThreadPool(HTTP_THREADS, daemonThreads("daraja-sim-http"));
+        httpThreads = Executors.newFixedThreadPool(httpThreadCount, daemonThreads("daraja-sim-http"));
         callbackScheduler = Executors.newScheduledThreadPool(CALLBACK_THREADS, daemonThreads("daraja-sim-callback"));
         callbackClientThreads = Executors.newCachedThreadPool(daemonThreads("daraja-sim-callback-io"));
         try {
@@ -157,6 +163,14 @@ public final class DarajaSimulator implements AutoCloseable {
         return pushes().size();
     }
 
+    /**
+     * The most push requests that were being answered at the same time (since start or {@link #reset()}): how many
+     * pushes a client had in flight at once.
+     */
+    public int maxConcurrentPushes() {
+        return ledger.maxConcurrentPushes();
+    }
+
     /** Pushes that passed validation but were refused by their Amount (4002, 5001, 5002, 4290, 5031). */
     public int refusedPushCount() {
         return ledger.refusedPushCount();
@@ -174,6 +188,11 @@ public final class DarajaSimulator implements AutoCloseable {
     /** Every call to the OAuth endpoint, good or bad. */
     public int tokenRequestCount() {
         return ledger.tokenRequestCount();
+    }
+
+    /** Tokens issued to one consumer key (Daraja app). */
+    public int tokensIssuedTo(String consumerKey) {
+        return ledger.tokensIssuedTo(consumerKey);
     }
 
     /** Callback POSTs made, in completion order. */
@@ -361,6 +380,7 @@ public final class DarajaSimulator implements AutoCloseable {
         private Duration tokenLifetime = Duration.ofSeconds(3599);
         private Duration slowAnswerDelay = Duration.ofSeconds(10);
         private boolean queryPendingAs4999;
+        private int httpThreads = 256;
 
         private Builder() {
         }
@@ -415,6 +435,15 @@ public final class DarajaSimulator implements AutoCloseable {
         /** How long the Amount 6000 push waits before answering. */
         public Builder slowAnswerDelay(Duration delay) {
             this.slowAnswerDelay = requireNotNegative(delay, "slowAnswerDelay");
+            return this;
+        }
+
+        /** Requests answered at once (default 256); more wait for a thread, as behind a saturated gateway. */
+        public Builder httpThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("httpThreads must be at least 1");
+            }
+            this.httpThreads = threads;
             return this;
         }
 

@@ -18,6 +18,9 @@ final class Ledger {
     private final Queue<SentCallback> callbacks = new ConcurrentLinkedQueue<>();
     private final AtomicInteger refusedPushes = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
+    private final Map<String, AtomicInteger> tokensIssued = new ConcurrentHashMap<>();
+    private final AtomicInteger pushesBeingAnswered = new AtomicInteger();
+    private final AtomicInteger maxConcurrentPushes = new AtomicInteger();
     // Receipts stay unique for the simulator's whole life, across resets.
     private final Set<String> receiptNumbers = ConcurrentHashMap.newKeySet();
 
@@ -56,12 +59,33 @@ final class Ledger {
         callbacks.add(callback);
     }
 
+    void pushStarted() {
+        maxConcurrentPushes.accumulateAndGet(pushesBeingAnswered.incrementAndGet(), Math::max);
+    }
+
+    void pushFinished() {
+        pushesBeingAnswered.decrementAndGet();
+    }
+
+    int maxConcurrentPushes() {
+        return maxConcurrentPushes.get();
+    }
+
     void countRefusedPush() {
         refusedPushes.incrementAndGet();
     }
 
     void countTokenRequest() {
         tokenRequests.incrementAndGet();
+    }
+
+    void countTokenIssued(String consumerKey) {
+        tokensIssued.computeIfAbsent(consumerKey, key -> new AtomicInteger()).incrementAndGet();
+    }
+
+    int tokensIssuedTo(String consumerKey) {
+        AtomicInteger count = tokensIssued.get(consumerKey);
+        return count == null ? 0 : count.get();
     }
 
     List<ReceivedPush> pushes() {
@@ -91,5 +115,7 @@ final class Ledger {
         callbacks.clear();
         refusedPushes.set(0);
         tokenRequests.set(0);
+        tokensIssued.clear();
+        maxConcurrentPushes.set(pushesBeingAnswered.get());
     }
 }

@@ -24,28 +24,32 @@ final class OAuthEndpoint implements Router.Endpoint {
         if (!"client_credentials".equals(request.queryParameter("grant_type"))) {
             throw new DarajaError(400, "400.008.02", "Invalid grant type passed");
         }
-        if (!hasValidCredentials(request.header("Authorization"))) {
+        String consumerKey = validConsumerKey(request.header("Authorization"));
+        if (consumerKey == null) {
             throw new DarajaError(400, "400.008.01", "Invalid Authentication passed");
         }
+        ledger.countTokenIssued(consumerKey);
         // expires_in is a string on the real wire, whatever the documentation shows.
         return Reply.json(200, Json.object()
-                .put("access_token", tokens.issue())
+                .put("access_token", tokens.issue(consumerKey))
                 .put("expires_in", String.valueOf(settings.tokenLifetime().toSeconds())));
     }
 
-    private boolean hasValidCredentials(String authorization) {
+    /** The consumer key of valid Basic credentials, or null. */
+    private String validConsumerKey(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
-            return false;
+            return null;
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(authorization.substring(BASIC.length()).trim()),
                     StandardCharsets.UTF_8);
         } catch (IllegalArgumentException notBase64) {
-            return false;
+            return null;
         }
         int colon = decoded.indexOf(':');
-        return colon > 0 && colon < decoded.length() - 1
+        boolean valid = colon > 0 && colon < decoded.length() - 1
                 && settings.acceptsConsumer(decoded.substring(0, colon), decoded.substring(colon + 1));
+        return valid ? decoded.substring(0, colon) : null;
     }
 }

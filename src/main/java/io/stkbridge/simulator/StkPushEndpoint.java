@@ -27,18 +27,23 @@ final class StkPushEndpoint implements Router.Endpoint {
 
     @Override
     public Reply answer(Request request) {
-        Reply reply;
+        ledger.pushStarted();
         try {
-            reply = decide(request);
-        } catch (DarajaError refusal) {
-            reply = refusal.reply();
+            Reply reply;
+            try {
+                reply = decide(request);
+            } catch (DarajaError refusal) {
+                reply = refusal.reply();
+            }
+            Pause.of(settings.pushLatency());
+            return reply;
+        } finally {
+            ledger.pushFinished();
         }
-        Pause.of(settings.pushLatency());
-        return reply;
     }
 
     private Reply decide(Request request) {
-        tokens.requireValidBearer(request);
+        String consumerKey = tokens.requireValidBearer(request);
         PushRequest push = checks.push(Json.requireObject(request.body()));
         Scenario scenario = Scenario.forAmount(push.amount());
         if (scenario instanceof Scenario.Refused refused) {
@@ -46,7 +51,7 @@ final class StkPushEndpoint implements Router.Endpoint {
             return refused.reply();
         }
         Scenario.Accepted accepted = (Scenario.Accepted) scenario;
-        PushEntry entry = register(push, outcomeOf(push, accepted));
+        PushEntry entry = register(push, outcomeOf(push, accepted), consumerKey);
         callbacks.schedule(entry, copiesToSend(accepted));
         return answer(entry, accepted.answer());
     }
@@ -63,14 +68,14 @@ final class StkPushEndpoint implements Router.Endpoint {
         return settings.duplicateCallbacks() ? 2 : 1;
     }
 
-    private PushEntry register(PushRequest push, Result result) {
+    private PushEntry register(PushRequest push, Result result, String consumerKey) {
         Instant now = clock.instant();
         Instant outcomeAt = now.plus(settings.callbackDelay());
         PushEntry entry;
         do {
             ReceivedPush received = new ReceivedPush(push.accountReference(), push.amount(), push.phoneNumber(),
                     push.merchant().shortcode(), push.partyB(), push.transactionType(), push.callbackUrl(),
-                    Ids.checkoutRequestId(now), now);
+                    Ids.checkoutRequestId(now), now, consumerKey);
             entry = new PushEntry(received, Ids.merchantRequestId(), result, outcomeAt);
         } while (!ledger.register(entry));
         return entry;

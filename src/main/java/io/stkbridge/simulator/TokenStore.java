@@ -6,12 +6,15 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Issued access tokens and when each stops being valid. */
+/** Issued access tokens: when each stops being valid, and which consumer key (Daraja app) it was issued to. */
 final class TokenStore {
 
     private static final String BEARER = "Bearer ";
 
-    private final Map<String, Instant> expiryByToken = new ConcurrentHashMap<>();
+    private record Issued(Instant expiry, String consumerKey) {
+    }
+
+    private final Map<String, Issued> issuedByToken = new ConcurrentHashMap<>();
     private final Duration lifetime;
     private final Clock clock;
 
@@ -20,29 +23,34 @@ final class TokenStore {
         this.clock = clock;
     }
 
-    String issue() {
+    String issue(String consumerKey) {
         Instant now = clock.instant();
-        expiryByToken.values().removeIf(expiry -> !now.isBefore(expiry));
+        issuedByToken.values().removeIf(issued -> !now.isBefore(issued.expiry()));
         String token;
         do {
             token = Ids.accessToken();
-        } while (expiryByToken.putIfAbsent(token, now.plus(lifetime)) != null);
+        } while (issuedByToken.putIfAbsent(token, new Issued(now.plus(lifetime), consumerKey)) != null);
         return token;
     }
 
-    /** Refuses like Daraja does (HTTP 404, 404.001.03) a missing, unknown or expired bearer token. */
-    void requireValidBearer(Request request) {
+    /**
+     * Refuses like Daraja does (HTTP 404, 404.001.03) a missing, unknown or expired bearer token.
+     *
+     * @return the consumer key the token was issued to
+     */
+    String requireValidBearer(Request request) {
         String authorization = request.header("Authorization");
         if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             throw DarajaError.invalidAccessToken();
         }
-        Instant expiry = expiryByToken.get(authorization.substring(BEARER.length()).trim());
-        if (expiry == null || !clock.instant().isBefore(expiry)) {
+        Issued issued = issuedByToken.get(authorization.substring(BEARER.length()).trim());
+        if (issued == null || !clock.instant().isBefore(issued.expiry())) {
             throw DarajaError.invalidAccessToken();
         }
+        return issued.consumerKey();
     }
 
     void expireAll() {
-        expiryByToken.clear();
+        issuedByToken.clear();
     }
 }

@@ -94,6 +94,40 @@ class DarajaTokenCacheTest {
     }
 
     @Test
+    void remembersPerConsumerKeyWhetherATokenIsObtainableWithoutFetching() {
+        MutableClock clock = new MutableClock();
+        Merchant other = new Merchant("o", "600100", "600100", Merchant.PAY_BILL, "Pay", "other-key", "s", "pk", "", "");
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<String> fetchedFor = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DarajaTokenCache cache = new DarajaTokenCache(m -> {
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            return new DarajaTokenCache.AccessToken("t-" + m.consumerKey(), Duration.ofSeconds(3599));
+        }, clock, Duration.ofSeconds(60), m -> fetchedFor.add(m.name()));
+
+        assertEquals(DarajaTokenCache.TokenState.NONE, cache.state(MERCHANT));
+        cache.bearer(MERCHANT);
+        assertEquals(DarajaTokenCache.TokenState.VALID, cache.state(MERCHANT));
+        assertEquals(DarajaTokenCache.TokenState.NONE, cache.state(other), "tokens are per consumer key");
+
+        failure.set(new DarajaAuthException("refused"));
+        clock.now = clock.now.plusSeconds(3550);
+        assertThrows(DarajaAuthException.class, () -> cache.bearer(MERCHANT));
+        assertEquals(DarajaTokenCache.TokenState.VALID, cache.state(MERCHANT), "the old token has not expired yet");
+        clock.now = clock.now.plusSeconds(60);
+        assertEquals(DarajaTokenCache.TokenState.REFUSED, cache.state(MERCHANT));
+        failure.set(new DarajaUnavailableException("down"));
+        assertThrows(DarajaUnavailableException.class, () -> cache.bearer(other));
+        assertEquals(DarajaTokenCache.TokenState.UNREACHABLE, cache.state(other));
+
+        failure.set(null);
+        cache.bearer(MERCHANT);
+        assertEquals(DarajaTokenCache.TokenState.VALID, cache.state(MERCHANT));
+        assertEquals(List.of("m", "m"), fetchedFor, "each new token is counted, failures are not");
+    }
+
+    @Test
     void expiresInIsReadAsStringOrNumber() {
         assertEquals(Duration.ofSeconds(3599), OAuthAnswers.read(200, "{\"access_token\":\"a\",\"expires_in\":\"3599\"}").lifetime());
         assertEquals(Duration.ofSeconds(3600), OAuthAnswers.read(200, "{\"access_token\":\"a\",\"expires_in\":3600}").lifetime());

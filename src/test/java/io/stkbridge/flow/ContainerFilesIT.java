@@ -65,6 +65,7 @@ class ContainerFilesIT {
         Map<String, String> simulator = environment("daraja-simulator");
         assertEquals(simulator.get("SIM_CONSUMER_KEY"), bridge.get("DARAJA_CONSUMER_KEY"));
         assertEquals(simulator.get("SIM_CONSUMER_SECRET"), bridge.get("DARAJA_CONSUMER_SECRET"));
+        assertEquals("35s", service("stk-bridge").get("stop_grace_period"), "longer than the bridge's shutdown bound (30 s)");
         Map<String, Object> dependsOn = (Map<String, Object>) service("stk-bridge").get("depends_on");
         assertTrue(dependsOn.keySet().containsAll(List.of("kafka", "postgres")));
     }

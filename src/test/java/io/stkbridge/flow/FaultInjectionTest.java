@@ -3,6 +3,7 @@ package io.stkbridge.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.simulator.ReceivedPush;
 import io.stkbridge.testing.IntentPublisher;
+import io.stkbridge.testing.ExpectedOutcomes;
 import io.stkbridge.testing.TestStack;
 import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterEach;
@@ -33,25 +34,7 @@ class FaultInjectionTest {
 
     static final Duration BOUND = Duration.ofSeconds(120);
 
-    /** amount → the status the intent must end with (after a correction, if it got one). */
-    static final Map<Integer, String> EXPECTED = new LinkedHashMap<>();
-
-    static {
-        for (int amount = 100; amount < 140; amount++) {
-            EXPECTED.put(amount, "SUCCEEDED");
-        }
-        EXPECTED.put(1032, "FAILED");
-        EXPECTED.put(1037, "FAILED");
-        EXPECTED.put(1111, "FAILED");
-        EXPECTED.put(2001, "FAILED");
-        EXPECTED.put(1019, "FAILED");
-        EXPECTED.put(7000, "SUCCEEDED");   // callback dropped: resolved by STK Query
-        EXPECTED.put(5100, "SUCCEEDED");   // 500 after prompting: UNKNOWN, then corrected by the callback
-        EXPECTED.put(5001, "FAILED");      // subscriber locked: re-sent within the bound, then FAILED
-        EXPECTED.put(4002, "REJECTED");    // Daraja refuses the request
-        EXPECTED.put(0, "REJECTED");       // invalid intent
-        EXPECTED.put(6000, "SUCCEEDED");   // read timeout after the push registered: the callback decides
-    }
+    static final Map<Integer, String> EXPECTED = ExpectedOutcomes.BY_AMOUNT;
 
     TestStack stack;
 

@@ -2,6 +2,8 @@ package io.stkbridge.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.simulator.DarajaSimulator;
+import io.stkbridge.simulator.ReceivedPush;
+import io.stkbridge.testing.ConfigurationVariables;
 import io.stkbridge.testing.EmbeddedKafka;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
@@ -12,9 +14,18 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,38 +41,24 @@ class PackagedJarIT {
     private static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
 
     @Test
-    void processesIntentsConfiguredByEnvironmentOnly() throws Exception {
+    void processesIntentsConfiguredByEnvironmentOnlyAndLogsJson() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
                      .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(200)).build()) {
             daraja.start();
-            int port = StkBridgeInstance.freePort();
             Path log = Files.createTempFile("stk-bridge-jar", ".log");
-            ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = builder.environment();
-            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-            env.put("DARAJA_BASE_URL", daraja.baseUrl());
-            env.put("DARAJA_CONSUMER_KEY", "jar-key");
-            env.put("DARAJA_CONSUMER_SECRET", "jar-secret");
-            env.put("DARAJA_SHORTCODE", "174379");
-            env.put("DARAJA_PASSKEY", PASSKEY);
-            env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
-            env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
-            env.put("STK_HTTP_PORT", String.valueOf(port));
-            env.put("STK_DB_URL", "jdbc:h2:file:" + Files.createTempDirectory("stk-jar-db").resolve("ledger"));
-            env.put("STK_TOPIC_INTENTS", "shop.payments.intents");
-            env.put("STK_TOPIC_OUTCOMES", "shop.payments.outcomes");
-            Process process = builder.start();
+            Process process = startJar(kafka, daraja, log, Files.createTempDirectory("stk-jar-db").resolve("ledger"),
+                    Map.of("STK_LOG_FORMAT", "json"));
             try {
-                OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
-                        () -> !process.isAlive() || read(log).contains("started in"));
-                assertTrue(process.isAlive(), read(log));
                 try (IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents");
                      OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes")) {
                     intents.publish("JAR-1", IntentPublisher.intent("jar-intent-1", "JAR-1", 10, "0708374149"));
                     JsonNode outcome = outcomes.awaitFinal("jar-intent-1", Duration.ofSeconds(60));
                     assertEquals("SUCCEEDED", outcome.path("status").asText());
+                    String checkoutRequestId = outcome.path("checkoutRequestId").asText();
+                    OutcomeCollector.await(Duration.ofSeconds(10), "the callback's log line",
+                            () -> read(log).contains("\"checkoutRequestId\":\"" + checkoutRequestId + "\""));
+                    assertJsonLogsCarryThePayment(read(log), checkoutRequestId);
                 }
             } finally {
                 process.destroy();
@@ -71,7 +68,194 @@ class PackagedJarIT {
             assertFalse(output.contains(PASSKEY), "the passkey was logged");
             assertFalse(output.contains("jar-secret"), "the consumer secret was logged");
             assertFalse(output.contains("jar-callback-secret"), "the callback secret was logged");
+            assertFalse(output.contains("254708374149") || output.contains("0708374149"), "a full phone number was logged");
+            assertEveryLineIsJson(output);
         }
+    }
+
+    /** Every line the process wrote, start-up and shutdown included, is one JSON object with the layout's fields. */
+    private static void assertEveryLineIsJson(String output) {
+        List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+        assertTrue(lines.size() > 20, output);
+        for (String line : lines) {
+            JsonNode entry = OutcomeCollector.json(line);
+            assertFalse(entry.has("unparseable"), "not JSON: " + line);
+            for (String field : List.of("timestamp", "level", "logger", "thread", "message")) {
+                assertTrue(entry.path(field).isTextual(), field + " missing: " + line);
+            }
+            if (entry.has("exception")) {
+                assertTrue(entry.path("exception").path("class").isTextual(), line);
+            }
+        }
+    }
+
+    /** The payment's lines carry its ids: the intent from when it is read, the CheckoutRequestID once Daraja gave it. */
+    private static void assertJsonLogsCarryThePayment(String output, String checkoutRequestId) {
+        List<JsonNode> payment = output.lines().map(OutcomeCollector::json)
+                .filter(e -> "jar-intent-1".equals(e.path("intentId").asText())).toList();
+        assertTrue(payment.size() >= 3, "the payment's lines:\n" + output);
+        assertTrue(payment.stream().allMatch(e -> "JAR-1".equals(e.path("orderId").asText())), payment.toString());
+        JsonNode opened = payment.stream().filter(e -> e.path("message").asText().contains("opened")).findFirst().orElseThrow();
+        String attemptId = opened.path("attemptId").asText();
+        assertFalse(attemptId.isEmpty(), opened.toString());
+        JsonNode accepted = payment.stream().filter(e -> e.path("message").asText().contains("accepted by Daraja"))
+                .findFirst().orElseThrow(() -> new AssertionError(payment.toString()));
+        assertEquals(checkoutRequestId, accepted.path("checkoutRequestId").asText(), accepted.toString());
+        JsonNode callback = payment.stream().filter(e -> e.path("message").asText().startsWith("Callback "))
+                .findFirst().orElseThrow(() -> new AssertionError(payment.toString()));
+        assertEquals(checkoutRequestId, callback.path("checkoutRequestId").asText(), callback.toString());
+        assertEquals(attemptId, callback.path("attemptId").asText(), callback.toString());
+        assertEquals("callbacks", callback.path("routeId").asText(), callback.toString());
+        JsonNode resolved = payment.stream().filter(e -> e.path("message").asText().contains(" is SUCCEEDED"))
+                .findFirst().orElseThrow(() -> new AssertionError(payment.toString()));
+        assertEquals(checkoutRequestId, resolved.path("checkoutRequestId").asText(), resolved.toString());
+        // nothing of this payment leaks onto lines about something else
+        assertTrue(output.lines().map(OutcomeCollector::json)
+                .filter(e -> e.path("message").asText().contains("Apache Camel") && e.path("message").asText().contains("shut"))
+                .noneMatch(e -> e.has("intentId")), "a shutdown line carries a payment's ids");
+    }
+
+    /**
+     * SIGTERM while pushes are in flight: the intents already polled are pushed and recorded, Daraja's callbacks for them
+     * still received, every committed outcome published, and the process exits within the bound. A new instance on the
+     * same ledger and consumer group then finishes the rest without pushing any intent twice.
+     */
+    @Test
+    void sigtermFinishesInFlightWorkPublishesEveryOutcomeAndExitsInTime() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
+                     .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(300)).build()) {
+            daraja.start();
+            daraja.pushLatency(Duration.ofMillis(600));
+            Path ledger = Files.createTempDirectory("stk-jar-db").resolve("ledger");
+            Map<String, String> env = Map.of("STK_SHUTDOWN_TIMEOUT_SECONDS", "15",
+                    "STK_QUERY_FIRST_DELAY_MS", "1000", "STK_QUERY_SWEEP_INTERVAL_MS", "500",
+                    "STK_QUERY_RETRY_BASE_MS", "500", "STK_QUERY_RETRY_MAX_MS", "1000");
+            Path firstLog = Files.createTempFile("stk-bridge-sigterm", ".log");
+            Process first = startJar(kafka, daraja, firstLog, ledger, env);
+            try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
+                 IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
+                sigtermWhileInFlight(kafka, daraja, ledger, env, first, firstLog, outcomes, intents);
+            } finally {
+                first.destroyForcibly();
+            }
+        }
+    }
+
+    private static void sigtermWhileInFlight(EmbeddedKafka kafka, DarajaSimulator daraja, Path ledger, Map<String, String> env,
+                                             Process first, Path firstLog, OutcomeCollector outcomes, IntentPublisher intents)
+            throws Exception {
+        List<String> orders = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) {
+            orders.add("SIG-" + i);
+            intents.publish("SIG-" + i, IntentPublisher.intent("sig-intent-" + i, "SIG-" + i, 100 + i, "0708374149"));
+        }
+        OutcomeCollector.await(Duration.ofSeconds(60), "pushes in flight", () -> daraja.pushCount() >= 2);
+        long signalled = System.nanoTime();
+        first.destroy();
+        assertTrue(first.waitFor(60, TimeUnit.SECONDS), "stopped");
+        Duration took = Duration.ofNanos(System.nanoTime() - signalled);
+        String firstOutput = read(firstLog);
+        // the JVM's code after SIGTERM (128 + 15), once Camel's shutdown hook has finished
+        assertEquals(143, first.exitValue(), firstOutput);
+        assertTrue(took.compareTo(Duration.ofSeconds(15 + 10)) < 0, "exited after " + took + "\n" + firstOutput);
+        assertFalse(firstOutput.contains("Forcing the routes to be shutdown now"), firstOutput);
+        assertFalse(firstOutput.contains("stay in the outbox"), firstOutput);
+
+        // in the ledger the process left: no push cut off, nothing committed left unpublished, and all of it on Kafka
+        List<String> published;
+        try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + ledger, "sa", "")) {
+            assertEquals(0, count(db, "SELECT COUNT(*) FROM stk_attempt WHERE status = 'PENDING_PUSH'"), firstOutput);
+            assertEquals(0, count(db, "SELECT COUNT(*) FROM stk_outbox WHERE published_at IS NULL"), firstOutput);
+            assertTrue(count(db, "SELECT COUNT(*) FROM stk_attempt") >= 2, firstOutput);
+            published = eventIds(db);
+        }
+        OutcomeCollector.await(Duration.ofSeconds(15), "every committed outcome on Kafka", () -> outcomes.values().stream()
+                .map(e -> e.path("eventId").asText()).collect(Collectors.toSet()).containsAll(published));
+
+        // a new instance on the same ledger finishes the rest, and pushes no intent twice
+        daraja.pushLatency(Duration.ZERO);
+        Path secondLog = Files.createTempFile("stk-bridge-restart", ".log");
+        Process second = startJar(kafka, daraja, secondLog, ledger, env);
+        try {
+            for (int i = 1; i <= 12; i++) {
+                outcomes.awaitFinal("sig-intent-" + i, Duration.ofSeconds(60));
+            }
+        } finally {
+            second.destroy();
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+        }
+        Map<String, Long> pushesPerOrder = daraja.pushes().stream()
+                .collect(Collectors.groupingBy(ReceivedPush::accountReference, Collectors.counting()));
+        assertEquals(new TreeSet<>(orders), new TreeSet<>(pushesPerOrder.keySet()), "every intent pushed");
+        assertEquals(Map.of(), pushesPerOrder.entrySet().stream().filter(e -> e.getValue() != 1)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), "an intent pushed twice");
+        for (int i = 1; i <= 12; i++) {
+            List<JsonNode> finals = outcomes.eventsOf("sig-intent-" + i).stream()
+                    .filter(e -> e.path("final").asBoolean() && !e.path("correction").asBoolean()).toList();
+            assertEquals(1, finals.stream().map(e -> e.path("eventId").asText()).distinct().count(), finals.toString());
+            assertEquals("SUCCEEDED", finals.get(0).path("status").asText(), finals.toString());
+        }
+    }
+
+    @Test
+    void helpListsEveryVariableAndExitsZero() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--help").redirectErrorStream(true);
+        Process process = builder.start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), output);
+        for (String variable : ConfigurationVariables.read()) {
+            assertTrue(Pattern.compile("(?m)^  " + variable + " +(default|required): .+\\n      \\S")
+                    .matcher(output).find(), variable + " in\n" + output);
+        }
+        assertTrue(output.contains("KAFKA_BOOTSTRAP_SERVERS                default: localhost:9092"), output);
+        assertFalse(output.contains("Apache Camel"), "--help starts nothing: " + output);
+    }
+
+    private static Process startJar(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
+                                    Map<String, String> extra) throws Exception {
+        int port = StkBridgeInstance.freePort();
+        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("DARAJA_BASE_URL", daraja.baseUrl());
+        env.put("DARAJA_CONSUMER_KEY", "jar-key");
+        env.put("DARAJA_CONSUMER_SECRET", "jar-secret");
+        env.put("DARAJA_SHORTCODE", "174379");
+        env.put("DARAJA_PASSKEY", PASSKEY);
+        env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
+        env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
+        env.put("STK_HTTP_PORT", String.valueOf(port));
+        env.put("STK_MANAGEMENT_PORT", String.valueOf(StkBridgeInstance.freePort()));
+        env.put("STK_DB_URL", "jdbc:h2:file:" + ledger);
+        env.put("STK_TOPIC_INTENTS", "shop.payments.intents");
+        env.put("STK_TOPIC_OUTCOMES", "shop.payments.outcomes");
+        env.putAll(extra);
+        Process process = builder.start();
+        OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
+                () -> !process.isAlive() || read(log).contains("started in"));
+        assertTrue(process.isAlive(), read(log));
+        return process;
+    }
+
+    private static long count(Connection db, String sql) throws Exception {
+        try (Statement statement = db.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    private static List<String> eventIds(Connection db) throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery("SELECT event_id FROM stk_outbox")) {
+            while (rows.next()) {
+                ids.add(rows.getString(1));
+            }
+        }
+        return ids;
     }
 
     @Test
@@ -90,6 +274,54 @@ class PackagedJarIT {
         assertTrue(output.contains("STK_CALLBACK_BASE_URL must be https"), output);
         assertFalse(output.contains("not-to-be-printed"), output);
         assertFalse(output.contains("\tat "), "no stack trace: " + output);
+        List<String> lines = output.lines().toList();
+        int lastProblem = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            lastProblem = lines.get(i).startsWith("  - ") ? i : lastProblem;
+        }
+        assertTrue(lastProblem > 0 && lines.get(lastProblem + 1).contains("java -jar stk-bridge.jar --help (or README.md, Configuration)"),
+                "the error ends with where to read about each variable: " + output);
+    }
+
+    @Test
+    void refusesABadMerchantsFileNamingEachKeyButNoSecret() throws Exception {
+        Path file = Files.createTempFile("merchants", ".yaml");
+        try {
+            Files.writeString(file, """
+                    merchants:
+                      - name: shop
+                        environment: production
+                        shortcode: "600100"
+                        consumerKeyEnv: SHOP_CONSUMER_KEY
+                        consumerSecretEnv: SHOP_CONSUMER_SECRET
+                        passkeyEnv: SHOP_PASSKEY
+                      - name: kiosk
+                        environment: sandbox
+                        shortcode: "600200"
+                        consumerKeyEnv: SHOP_CONSUMER_KEY
+                        consumerSecretEnv: SHOP_CONSUMER_SECRET
+                        passkey: inline-passkey-not-to-be-printed
+                    """);
+            ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString()).redirectErrorStream(true);
+            builder.environment().keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
+            builder.environment().put("STK_MERCHANTS_FILE", file.toString());
+            builder.environment().put("SHOP_CONSUMER_KEY", "shop-key");
+            builder.environment().put("SHOP_CONSUMER_SECRET", "secret-not-to-be-printed");
+            builder.environment().put("STK_CALLBACK_SECRET", "callback-secret-not-to-be-printed");
+            builder.environment().put("STK_CALLBACK_BASE_URL", "http://payments.example.com");
+            builder.environment().put("STK_CALLBACK_ALLOW_INSECURE", "true");
+            Process process = builder.start();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, process.exitValue(), output);
+            assertTrue(output.contains("merchants[0].passkeyEnv: variable SHOP_PASSKEY is not set"), output);
+            assertTrue(output.contains("merchants[1].passkey: secrets are never written in the merchants file"), output);
+            assertTrue(output.contains("STK_CALLBACK_BASE_URL must be https because merchant(s) shop use production"), output);
+            assertFalse(output.contains("not-to-be-printed"), output);
+            assertFalse(output.contains("\tat "), "no stack trace: " + output);
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     private static String javaBin() {

@@ -1,6 +1,7 @@
 package io.stkbridge.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stkbridge.api.PasswordHashes;
 import io.stkbridge.simulator.DarajaSimulator;
 import io.stkbridge.testing.EmbeddedKafka;
 import io.stkbridge.testing.IntentPublisher;
@@ -23,6 +24,9 @@ import java.util.Map;
 public final class LocalStack {
 
     static final String PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+    /** The local run's console sign-in: printed, because it exists only on this machine for this run. */
+    public static final String CONSOLE_USER = "support";
+    public static final String CONSOLE_PASSWORD = "local-run-only-password";
 
     /** amount → what the simulator does with it (its documented contract). */
     static final List<Object[]> SAMPLES = List.of(
@@ -45,6 +49,12 @@ public final class LocalStack {
 
     /** Returns the final outcome of each sample once all are in; when not exiting, keeps running until interrupted. */
     public static List<JsonNode> run(PrintStream out, int httpPort, boolean exitWhenDone, boolean dropCallbacks) throws Exception {
+        return run(out, httpPort, exitWhenDone, dropCallbacks, baseUrl -> { });
+    }
+
+    /** {@code whileUp} gets stk-bridge's HTTP base URL once every sample is final, before anything stops. */
+    public static List<JsonNode> run(PrintStream out, int httpPort, boolean exitWhenDone, boolean dropCallbacks,
+                                     java.util.function.Consumer<String> whileUp) throws Exception {
         out.println("Starting an in-process Kafka broker, the Daraja simulator and stk-bridge …");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              DarajaSimulator daraja = DarajaSimulator.builder().port(0)
@@ -69,7 +79,8 @@ public final class LocalStack {
                     "DARAJA_CONSUMER_KEY", "local-key",
                     "DARAJA_CONSUMER_SECRET", "local-secret",
                     "DARAJA_PASSKEY", PASSKEY,
-                    "STK_CALLBACK_SECRET", "local-run-callback-secret-not-for-production"));
+                    "STK_CALLBACK_SECRET", "local-run-callback-secret-not-for-production",
+                    "STK_API_USERS", CONSOLE_USER + ":operator:" + PasswordHashes.hash(CONSOLE_PASSWORD.toCharArray())));
                  OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
                  IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents")) {
                 out.println();
@@ -78,6 +89,8 @@ public final class LocalStack {
                 out.println("  stk-bridge callbacks    : " + app.httpBaseUrl() + "/callbacks/stk/…");
                 out.println("  Health and metrics      : " + app.managementBaseUrl() + "/observe/health, /observe/metrics");
                 out.println("  Intents topic           : mpesa.stk.intents   Outcomes topic: mpesa.stk.outcomes");
+                out.println("  Support console         : " + app.httpBaseUrl() + "/console/   (user " + CONSOLE_USER
+                        + ", password " + CONSOLE_PASSWORD + ")");
                 out.println();
                 String run = Long.toString(System.currentTimeMillis(), 36);
                 List<String> intentIds = new ArrayList<>();
@@ -101,6 +114,10 @@ public final class LocalStack {
                 List<JsonNode> finals = intentIds.stream().map(id -> outcomes.awaitFinal(id, Duration.ZERO)).toList();
                 out.println();
                 out.println("All " + finals.size() + " sample intents have their final outcome.");
+                finals.stream().map(f -> f.path("mpesaReceiptNumber").asText("")).filter(r -> !r.isEmpty()).findFirst()
+                        .ifPresent(receipt -> out.println("In the support console (" + app.httpBaseUrl() + "/console/), find"
+                                + " them by receipt " + receipt + ", by phone 0708 374 149 or by order id ORD-1001."));
+                whileUp.accept(app.httpBaseUrl());
                 if (!exitWhenDone) {
                     out.println("stk-bridge keeps running: publish more intents to mpesa.stk.intents; Ctrl-C stops everything.");
                     while (!Thread.currentThread().isInterrupted()) {

@@ -42,6 +42,8 @@ class DarajaSimulatorTest {
 
     private static final String KEY = "test-consumer-key";
     private static final String SECRET = "test-consumer-secret";
+    private static final String STORE_KEY = "store-consumer-key";
+    private static final String STORE_SECRET = "store-consumer-secret";
     private static final String PAYBILL = DarajaSimulator.SANDBOX_SHORTCODE;
     private static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
     private static final String STORE = "600100";
@@ -66,6 +68,7 @@ class DarajaSimulatorTest {
         simulator = DarajaSimulator.builder()
                 .port(0)
                 .consumerCredentials(KEY, SECRET)
+                .consumerCredentials(STORE_KEY, STORE_SECRET)
                 .merchant(PAYBILL, PASSKEY)
                 .merchant(STORE, STORE_PASSKEY)
                 .till(STORE, TILL)
@@ -122,6 +125,18 @@ class DarajaSimulatorTest {
         assertEquals(3, simulator.tokenRequestCount());
     }
 
+    @Test
+    void eachAppGetsItsOwnTokensAndPushesSayWhichAppSentThem() throws Exception {
+        String storeToken = json(oauth("client_credentials", basic(STORE_KEY, STORE_SECRET))).get("access_token").textValue();
+        assertError(oauth("client_credentials", basic(STORE_KEY, SECRET)), 400, "400.008.01", "Invalid Authentication passed");
+        assertEquals(200, post("/mpesa/stkpush/v1/processrequest", storeToken, buyGoods(TILL).toString()).statusCode());
+        assertEquals(200, push(paybill(10)).statusCode());
+
+        assertEquals(1, simulator.tokensIssuedTo(STORE_KEY));
+        assertEquals(1, simulator.tokensIssuedTo(KEY));
+        assertEquals(List.of(STORE_KEY, KEY), simulator.pushes().stream().map(ReceivedPush::consumerKey).toList());
+    }
+
     // --- push and callback
 
     @Test
@@ -175,7 +190,7 @@ class DarajaSimulatorTest {
         assertEquals(1, simulator.pushCount());
         ReceivedPush push = simulator.pushes().get(0);
         assertEquals(new ReceivedPush("INV1001", 25, PHONE, PAYBILL, PAYBILL, "CustomerPayBillOnline", callbackUrl,
-                checkoutId, push.receivedAt()), push);
+                checkoutId, push.receivedAt(), KEY), push);
         assertTrue(Arrays.stream(ReceivedPush.class.getRecordComponents())
                 .noneMatch(component -> component.getName().toLowerCase().contains("password")));
         assertFalse(push.toString().contains(request.get("Password").textValue()));

@@ -1,5 +1,6 @@
 package io.stkbridge.testing;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.stkbridge.StkBridgeConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
@@ -73,6 +74,16 @@ public final class StkBridgeInstance implements AutoCloseable {
         shutdown.setShutdownNowOnTimeout(true);
         shutdown.setSuppressLoggingOnTimeout(true);
         main.stop();
+    }
+
+    /**
+     * The first half of a process dying: the instance is cut off from its ledger at once (its connection pool closed,
+     * transactions in flight aborted), so nothing it does from now on is recorded. Its claims in the ledger stay behind
+     * until their leases expire, and Kafka may already have events it never marked published. Follow with
+     * {@link #crash()}.
+     */
+    public void cutOffFromLedger() {
+        main.getCamelContext().getRegistry().lookupByNameAndType("dataSource", HikariDataSource.class).close();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.stkbridge.testing;
 
+import io.stkbridge.api.PasswordHashes;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.simulator.DarajaSimulator;
 
@@ -22,6 +23,13 @@ public final class TestStack implements AutoCloseable {
     public static final String CONSUMER_SECRET = "test-secret";
     public static final String CALLBACK_SECRET = "test-callback-secret-0123456789";
     public static final String OPERATOR_KEY = "test-operator-key-0123456789";
+    public static final String READER_KEY = "test-reader-key-0123456789";
+    /** Support console users: an operator and a read-only agent. */
+    public static final String OPERATOR_USER = "olivia";
+    public static final String READER_USER = "rahul";
+    public static final String CONSOLE_PASSWORD = "correct horse battery staple";
+    private static final String CONSOLE_USERS = OPERATOR_USER + ":operator:" + PasswordHashes.hash(CONSOLE_PASSWORD.toCharArray())
+            + "\n" + READER_USER + ":reader:" + PasswordHashes.hash(CONSOLE_PASSWORD.toCharArray());
     /** The stale-attempt sweeper with windows of seconds, so tests see queries, backoff and give-up quickly. */
     public static final Map<String, String> FAST_SWEEPER = Map.of(
             "stk.query.sweep-interval-ms", "200",
@@ -75,7 +83,9 @@ public final class TestStack implements AutoCloseable {
                 "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
                 "DARAJA_PASSKEY", PASSKEY,
                 "STK_CALLBACK_SECRET", CALLBACK_SECRET,
-                "STK_API_OPERATOR_KEY", OPERATOR_KEY);
+                "STK_API_OPERATOR_KEY", OPERATOR_KEY,
+                "STK_API_READER_KEY", READER_KEY,
+                "STK_API_USERS", CONSOLE_USERS);
         app = StkBridgeInstance.start(appProperties, appSecrets);
         outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
         deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
@@ -86,6 +96,20 @@ public final class TestStack implements AutoCloseable {
     public void crashAndRestartApp() {
         app.crash();
         app = StkBridgeInstance.start(appProperties, appSecrets);
+    }
+
+    /**
+     * Starts another stk-bridge on the same broker, simulator and ledger (the ledger must be one that several instances
+     * can share, e.g. PostgreSQL), with its own HTTP and management ports and callback URL; the caller closes it. The
+     * overrides should give it its own {@code stk.instance-id}.
+     */
+    public StkBridgeInstance startAnotherApp(Map<String, String> overrides) {
+        Map<String, String> properties = new HashMap<>(appProperties);
+        properties.remove("camel.server.port");
+        properties.remove("camel.management.port");
+        properties.remove("stk.callback.base-url");
+        properties.putAll(overrides);
+        return StkBridgeInstance.start(properties, appSecrets);
     }
 
     public static TestStack start(Map<String, String> extraProperties) {
@@ -119,6 +143,18 @@ public final class TestStack implements AutoCloseable {
     public HttpResponse<String> getManagement(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(app.managementBaseUrl() + path)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.httpBaseUrl() + path)).GET();
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** An {@code Authorization} header for HTTP Basic. */
+    public static Map<String, String> basic(String user, String password) {
+        return Map.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     public HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {

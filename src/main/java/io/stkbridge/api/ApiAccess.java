@@ -1,0 +1,179 @@
+package io.stkbridge.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Who may use the support API and console. Closed unless a credential is configured: API keys (header
+ * {@code X-Api-Key}) for tools, and named users with hashed passwords (HTTP Basic) for people. A READER may search and
+ * read attempts; an OPERATOR may also force an STK Query. A wrong or missing credential gets 401 and nothing else; a
+ * reader asking for an operator action gets 403.
+ */
+public class ApiAccess {
+
+    public enum Role {
+        READER, OPERATOR;
+
+        boolean allows(Role needed) {
+            return this == OPERATOR || needed == READER;
+        }
+    }
+
+    public record Principal(String name, Role role) {
+    }
+
+    public static class UnauthorizedException extends RuntimeException {
+        public UnauthorizedException() {
+            super("unauthorized");
+        }
+    }
+
+    public static class ForbiddenException extends RuntimeException {
+        public ForbiddenException(Principal principal, Role needed) {
+            super(principal.name() + " is " + principal.role() + ", not " + needed);
+        }
+    }
+
+    /** A password is hashed slowly on purpose; once it has matched, the same password is recognized quickly for a while. */
+    private static final Duration VERIFIED_FOR = Duration.ofMinutes(10);
+
+    private record User(String name, Role role, String passwordHash) {
+    }
+
+    private record Verified(byte[] digest, Instant until) {
+    }
+
+    private final Map<String, Role> apiKeys;
+    private final Map<String, User> users;
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    private ApiAccess(Map<String, Role> apiKeys, Map<String, User> users, Clock clock) {
+        this.apiKeys = apiKeys;
+        this.users = users;
+        this.clock = clock;
+    }
+
+    /**
+     * @param operatorKey an API key with the OPERATOR role (blank: none)
+     * @param readerKey   an API key with the READER role (blank: none)
+     * @param userList    {@code name:role:hash} entries separated by commas or new lines (blank: none)
+     * @param problems    receives one message per malformed entry, naming the entry's position and never its value
+     */
+    public static ApiAccess configure(String operatorKey, String readerKey, String userList, Clock clock, List<String> problems) {
+        Map<String, Role> keys = new LinkedHashMap<>();
+        if (!operatorKey.isBlank()) {
+            keys.put(operatorKey, Role.OPERATOR);
+        }
+        if (!readerKey.isBlank()) {
+            keys.put(readerKey, Role.READER);
+        }
+        Map<String, User> users = new LinkedHashMap<>();
+        List<String> entries = new ArrayList<>(List.of(userList.split("[,\\n]")));
+        for (int i = 0; i < entries.size(); i++) {
+            String entry = entries.get(i).trim();
+            if (entry.isEmpty()) {
+                continue;
+            }
+            String[] parts = entry.split(":", 3);
+            Optional<Role> role = parts.length == 3 ? role(parts[1]) : Optional.empty();
+            if (parts.length != 3 || parts[0].isBlank() || role.isEmpty() || !PasswordHashes.isWellFormed(parts[2])) {
+                problems.add("STK_API_USERS entry " + (i + 1) + " must be name:reader|operator:pbkdf2-sha256:… "
+                        + "(hash made by io.stkbridge.api.PasswordHashes; see README, Support console)");
+                continue;
+            }
+            users.put(parts[0].trim(), new User(parts[0].trim(), role.get(), parts[2].trim()));
+        }
+        return new ApiAccess(keys, users, clock);
+    }
+
+    public boolean isOpen() {
+        return !apiKeys.isEmpty() || !users.isEmpty();
+    }
+
+    /** The caller, from an {@code Authorization: Basic …} header or an {@code X-Api-Key} header. */
+    public Principal authenticate(String authorization, String apiKey) {
+        if (apiKey != null && !apiKey.isEmpty()) {
+            for (Map.Entry<String, Role> key : apiKeys.entrySet()) {
+                if (constantTimeEquals(key.getKey(), apiKey)) {
+                    return new Principal(key.getValue() == Role.OPERATOR ? "operator-api-key" : "reader-api-key", key.getValue());
+                }
+            }
+            throw new UnauthorizedException();
+        }
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            throw new UnauthorizedException();
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new UnauthorizedException();
+        }
+        int colon = decoded.indexOf(':');
+        User user = colon < 0 ? null : users.get(decoded.substring(0, colon));
+        if (user == null) {
+            throw new UnauthorizedException();
+        }
+        String password = decoded.substring(colon + 1);
+        if (!passwordMatches(user, password)) {
+            throw new UnauthorizedException();
+        }
+        return new Principal(user.name(), user.role());
+    }
+
+    /** The caller if it holds the role; used by the routes before anything else happens. */
+    public Principal require(String role, String authorization, String apiKey) {
+        Role needed = Role.valueOf(role);
+        Principal principal = authenticate(authorization, apiKey);
+        if (!principal.role().allows(needed)) {
+            throw new ForbiddenException(principal, needed);
+        }
+        return principal;
+    }
+
+    private boolean passwordMatches(User user, String password) {
+        byte[] digest = sha256(user.passwordHash() + '\n' + password);
+        Verified known = verified.get(user.name());
+        Instant now = clock.instant();
+        if (known != null && now.isBefore(known.until()) && MessageDigest.isEqual(known.digest(), digest)) {
+            return true;
+        }
+        if (!PasswordHashes.matches(password.toCharArray(), user.passwordHash())) {
+            return false;
+        }
+        verified.put(user.name(), new Verified(digest, now.plus(VERIFIED_FOR)));
+        return true;
+    }
+
+    private static Optional<Role> role(String text) {
+        try {
+            return Optional.of(Role.valueOf(text.trim().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean constantTimeEquals(String configured, String presented) {
+        return MessageDigest.isEqual(sha256(configured), sha256(presented));
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

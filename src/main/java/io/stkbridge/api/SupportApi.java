@@ -1,0 +1,339 @@
+package io.stkbridge.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.daraja.StkPassword;
+import io.stkbridge.intent.PhoneNumbers;
+import io.stkbridge.ledger.Attempt;
+import io.stkbridge.ledger.AttemptHistory;
+import io.stkbridge.ledger.AttemptNotFoundException;
+import io.stkbridge.ledger.AttemptSearch;
+import io.stkbridge.ledger.LedgerSummary;
+import io.stkbridge.outcome.Status;
+import org.apache.camel.Headers;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The support console's API: turns HTTP query parameters into ledger look-ups and ledger records into JSON documents
+ * (times in East Africa Time with their offset, amounts in KES, the phone number also masked). Bad parameters get a
+ * {@link BadApiRequestException} that says what is wrong.
+ */
+public class SupportApi {
+
+    public static class BadApiRequestException extends RuntimeException {
+        public BadApiRequestException(String message) {
+            super(message);
+        }
+    }
+
+    static final int DEFAULT_PAGE_SIZE = 25;
+    static final int MAX_PAGE_SIZE = 100;
+    private static final Duration DEFAULT_SUMMARY_RANGE = Duration.ofHours(24);
+    private static final Duration MAX_SUMMARY_RANGE = Duration.ofDays(31);
+    private static final int MAX_KEY_LENGTH = 128;
+
+    private final AttemptSearch search;
+    private final AttemptHistory history;
+    private final LedgerSummary summary;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+
+    public SupportApi(AttemptSearch search, AttemptHistory history, LedgerSummary summary, ObjectMapper mapper, Clock clock) {
+        this.search = search;
+        this.history = history;
+        this.summary = summary;
+        this.mapper = mapper;
+        this.clock = clock;
+    }
+
+    /** GET /api/attempts: {@code q} (any identifier or a phone number), orderId, intentId, checkoutRequestId, receipt, phone, status, from, to, page, size. */
+    public Map<String, Object> search(@Headers Map<String, Object> parameters) {
+        AttemptSearch.Criteria criteria = criteria(parameters);
+        AttemptSearch.Page found = search.search(criteria);
+        Map<String, Object> page = new LinkedHashMap<>();
+        page.put("page", criteria.page());
+        page.put("size", criteria.size());
+        page.put("more", found.more());
+        page.put("attempts", found.attempts().stream().map(this::attempt).toList());
+        return page;
+    }
+
+    /** GET /api/attempts/{id}: the attempt (by attempt id or CheckoutRequestID) and its timeline, oldest first. */
+    public Map<String, Object> attempt(String id) {
+        AttemptHistory.History found = history.of(limited(id, "id"))
+                .orElseThrow(() -> new AttemptNotFoundException("no attempt " + id));
+        Map<String, Object> view = attempt(found.attempt());
+        view.put("resolvedAt", eat(found.resolvedAt()));
+        view.put("queryCount", found.queryCount());
+        view.put("nextQueryAt", found.attempt().status() == Status.ACCEPTED ? eat(found.nextQueryAt()) : null);
+        view.put("nextPushAt", found.attempt().status() == Status.DEFERRED ? eat(found.nextPushAt()) : null);
+        view.put("timeline", timeline(found));
+        return view;
+    }
+
+    /** GET /api/summary: counts by status and reason for attempts created in [from, to) (default: the last 24 hours). */
+    public Map<String, Object> summary(@Headers Map<String, Object> parameters) {
+        OffsetDateTime to = time(parameters, "to", true).orElse(OffsetDateTime.now(clock));
+        OffsetDateTime from = time(parameters, "from", false).orElse(to.minus(DEFAULT_SUMMARY_RANGE));
+        if (!from.isBefore(to)) {
+            throw new BadApiRequestException("from must be before to");
+        }
+        if (Duration.between(from, to).compareTo(MAX_SUMMARY_RANGE) > 0) {
+            throw new BadApiRequestException("a summary covers at most 31 days");
+        }
+        LedgerSummary.Summary counted = summary.over(from, to);
+        Map<String, Long> byStatus = new LinkedHashMap<>();
+        for (Status status : Status.values()) {
+            byStatus.put(status.name(), 0L);
+        }
+        List<Map<String, Object>> byReason = new ArrayList<>();
+        for (LedgerSummary.Count count : counted.counts()) {
+            byStatus.merge(count.status().name(), count.count(), Long::sum);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("status", count.status().name());
+            row.put("reason", count.reason());
+            row.put("count", count.count());
+            byReason.add(row);
+        }
+        byReason.sort(Comparator.comparing((Map<String, Object> row) -> (Long) row.get("count")).reversed());
+        Map<OffsetDateTime, Map<String, Object>> hours = new java.util.TreeMap<>();
+        for (LedgerSummary.HourCount hour : counted.outcomesByHour()) {
+            Map<String, Object> point = hours.computeIfAbsent(hour.hour(), h -> {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("hour", eat(h));
+                return p;
+            });
+            point.merge(hour.status().name(), hour.count(), (a, b) -> (Long) a + (Long) b);
+        }
+        Map<String, Object> waiting = new LinkedHashMap<>();
+        waiting.put("olderThanSeconds", summary.sweepDelay().toSeconds());
+        waiting.put("count", counted.waitingBeyondSweep());
+        waiting.put("oldest", counted.oldestWaiting().stream().map(w -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("attemptId", w.attemptId());
+            row.put("orderId", w.orderId());
+            row.put("status", w.status().name());
+            row.put("createdAt", eat(w.createdAt()));
+            row.put("ageSeconds", Duration.between(w.createdAt(), OffsetDateTime.now(clock)).toSeconds());
+            return row;
+        }).toList());
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("from", eat(from));
+        view.put("to", eat(to));
+        view.put("total", byStatus.values().stream().mapToLong(Long::longValue).sum());
+        view.put("byStatus", byStatus);
+        view.put("byReason", byReason);
+        view.put("waitingBeyondSweep", waiting);
+        view.put("outcomesByHour", new ArrayList<>(hours.values()));
+        return view;
+    }
+
+    /** GET /api/me: who the console is signed in as, so it shows only what the role may do. */
+    public Map<String, Object> me(ApiAccess.Principal principal) {
+        return Map.of("name", principal.name(), "role", principal.role().name(),
+                "mayQuery", principal.role() == ApiAccess.Role.OPERATOR);
+    }
+
+    /** {@code {"error": message}} for a refused request. */
+    public String errorDocument(String message) {
+        return mapper.createObjectNode().put("error", message).toString();
+    }
+
+    AttemptSearch.Criteria criteria(Map<String, Object> parameters) {
+        Optional<String> key = text(parameters, "q");
+        Optional<String> phone = text(parameters, "phone").map(typed -> PhoneNumbers.normalize(typed)
+                .orElseThrow(() -> new BadApiRequestException("phone is not a Kenyan mobile number")));
+        if (key.isPresent() && phone.isEmpty()) {
+            phone = PhoneNumbers.normalize(key.get());
+        }
+        Set<Status> statuses = EnumSet.noneOf(Status.class);
+        for (String status : text(parameters, "status").map(s -> s.split(",")).orElse(new String[0])) {
+            try {
+                statuses.add(Status.valueOf(status.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new BadApiRequestException("status must be one or more of " + List.of(Status.values()));
+            }
+        }
+        int size = number(parameters, "size", DEFAULT_PAGE_SIZE);
+        if (size < 1 || size > MAX_PAGE_SIZE) {
+            throw new BadApiRequestException("size must be between 1 and " + MAX_PAGE_SIZE);
+        }
+        int page = number(parameters, "page", 0);
+        if (page < 0 || page > 10_000) {
+            throw new BadApiRequestException("page must be between 0 and 10000");
+        }
+        Optional<OffsetDateTime> from = time(parameters, "from", false);
+        Optional<OffsetDateTime> to = time(parameters, "to", true);
+        return new AttemptSearch.Criteria(key, text(parameters, "orderId"), text(parameters, "intentId"),
+                text(parameters, "checkoutRequestId"), text(parameters, "receipt").map(r -> r.toUpperCase(Locale.ROOT)),
+                phone, statuses, from, to, page, size);
+    }
+
+    private Map<String, Object> attempt(Attempt attempt) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("attemptId", attempt.attemptId());
+        view.put("intentId", attempt.intentId());
+        view.put("orderId", attempt.orderId());
+        view.put("merchant", attempt.merchant());
+        view.put("status", attempt.status().name());
+        view.put("final", attempt.status().isFinal());
+        view.put("reason", attempt.reason());
+        view.put("retryable", attempt.retryable());
+        view.put("resultCode", attempt.resultCode());
+        view.put("resultDesc", attempt.resultDesc());
+        view.put("source", attempt.source());
+        view.put("amount", attempt.amount());
+        view.put("currency", "KES");
+        view.put("phoneNumber", attempt.phoneNumber());
+        view.put("phoneNumberMasked", attempt.phoneNumber() == null ? null : PhoneNumbers.mask(attempt.phoneNumber()));
+        view.put("accountReference", attempt.accountReference());
+        view.put("transactionType", attempt.transactionType());
+        view.put("merchantRequestId", attempt.merchantRequestId());
+        view.put("checkoutRequestId", attempt.checkoutRequestId());
+        view.put("mpesaReceiptNumber", attempt.mpesaReceiptNumber());
+        view.put("transactionDate", attempt.transactionDate());
+        view.put("corrected", attempt.corrected());
+        view.put("createdAt", eat(attempt.createdAt()));
+        view.put("updatedAt", eat(attempt.updatedAt()));
+        return view;
+    }
+
+    private List<Map<String, Object>> timeline(AttemptHistory.History found) {
+        Attempt attempt = found.attempt();
+        List<Map<String, Object>> entries = new ArrayList<>();
+        entries.add(entry(attempt.createdAt(), "INTENT_RECEIVED", "Payment intent received", json(found.intentJson())));
+        if (found.pushRequestJson() != null) {
+            entries.add(entry(attempt.createdAt(), "PUSH_REQUEST", "STK Push sent to Daraja (password and callback token removed)",
+                    json(found.pushRequestJson())));
+        }
+        if (found.deferredSince() != null) {
+            entries.add(entry(found.deferredSince(), "PUSH_DEFERRED", "Daraja unavailable: push deferred", null));
+        }
+        if (found.pushAnsweredAt() != null) {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("MerchantRequestID", attempt.merchantRequestId());
+            answer.put("CheckoutRequestID", attempt.checkoutRequestId());
+            answer.put("ResponseCode", "0");
+            entries.add(entry(found.pushAnsweredAt(), "PUSH_ACCEPTED", "Daraja accepted the push: customer prompted", answer));
+        } else if ("PUSH".equals(attempt.source()) && attempt.status().isFinal()) {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("resultCode", attempt.resultCode());
+            answer.put("resultDesc", attempt.resultDesc());
+            entries.add(entry(found.resolvedAt(), "PUSH_ANSWER", "Push ended: " + attempt.reason(), answer));
+        }
+        for (AttemptHistory.Callback callback : found.callbacks()) {
+            Map<String, Object> entry = entry(callback.receivedAt(), "CALLBACK",
+                    "Callback from Daraja, ResultCode " + callback.resultCode() + " (" + callback.disposition() + ")",
+                    json(callback.rawBody()));
+            entry.put("disposition", callback.disposition());
+            entries.add(entry);
+        }
+        for (AttemptHistory.Query query : found.queries()) {
+            Map<String, Object> entry = entry(query.requestedAt(), "QUERY",
+                    "STK Query (" + query.trigger() + "): " + query.interpretation(), json(query.answer()));
+            entry.put("httpStatus", query.httpStatus());
+            entry.put("interpretation", query.interpretation());
+            entry.put("trigger", query.trigger());
+            entries.add(entry);
+        }
+        for (AttemptHistory.Event event : found.events()) {
+            JsonNode payload = (JsonNode) json(event.payload());
+            boolean correction = payload != null && payload.path("correction").asBoolean(false);
+            Map<String, Object> entry = entry(event.occurredAt(), correction ? "CORRECTION" : "OUTCOME_EVENT",
+                    (correction ? "Correction published: " : "Outcome event: ") + payload.path("status").asText()
+                            + (event.publishedAt() == null ? " (waiting to be published)" : ""), payload);
+            entry.put("eventId", event.eventId());
+            entry.put("publishedAt", eat(event.publishedAt()));
+            entries.add(entry);
+        }
+        entries.sort(Comparator.comparing(e -> (OffsetDateTime) e.get("at"), Comparator.nullsLast(Comparator.naturalOrder())));
+        entries.forEach(e -> e.put("at", eat((OffsetDateTime) e.get("at"))));
+        return entries;
+    }
+
+    private static Map<String, Object> entry(OffsetDateTime at, String kind, String title, Object detail) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("at", at);
+        entry.put("kind", kind);
+        entry.put("title", title);
+        entry.put("detail", detail);
+        return entry;
+    }
+
+    /** Stored JSON as JSON; anything else (an HTML error page, say) as text. */
+    private Object json(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            return mapper.readTree(stored);
+        } catch (Exception e) {
+            return stored;
+        }
+    }
+
+    private static final DateTimeFormatter EAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+
+    /** ISO-8601 in East Africa Time with milliseconds, e.g. {@code 2026-11-23T21:40:05.123+03:00}. */
+    static String eat(OffsetDateTime time) {
+        return time == null ? null : EAT.format(time.atZoneSameInstant(StkPassword.NAIROBI));
+    }
+
+    private static Optional<String> text(Map<String, Object> parameters, String name) {
+        Object value = parameters.get(name);
+        if (value instanceof List<?> list) {
+            value = list.isEmpty() ? null : list.get(0);
+        }
+        String text = value == null ? "" : value.toString().trim();
+        return text.isEmpty() ? Optional.empty() : Optional.of(limited(text, name));
+    }
+
+    private static String limited(String text, String name) {
+        if (text.length() > MAX_KEY_LENGTH) {
+            throw new BadApiRequestException(name + " is longer than " + MAX_KEY_LENGTH + " characters");
+        }
+        return text;
+    }
+
+    private static int number(Map<String, Object> parameters, String name, int otherwise) {
+        Optional<String> text = text(parameters, name);
+        try {
+            return text.map(Integer::parseInt).orElse(otherwise);
+        } catch (NumberFormatException e) {
+            throw new BadApiRequestException(name + " must be a whole number");
+        }
+    }
+
+    /** An ISO-8601 instant with offset, or a date meaning that day in EAT (the start of it for from, the end for to). */
+    private static Optional<OffsetDateTime> time(Map<String, Object> parameters, String name, boolean endOfDay) {
+        Optional<String> text = text(parameters, name);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(text.get()));
+        } catch (DateTimeParseException notInstant) {
+            try {
+                LocalDate day = LocalDate.parse(text.get());
+                return Optional.of((endOfDay ? day.plusDays(1) : day).atStartOfDay(StkPassword.NAIROBI).toOffsetDateTime());
+            } catch (DateTimeParseException notDate) {
+                throw new BadApiRequestException(name + " must be a date (2026-11-23) or a time with offset (2026-11-23T09:00:00+03:00)");
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+AND checkout_request_id = ?

@@ -1,0 +1,1 @@
+AND intent_id = ?

@@ -1,0 +1,1 @@
+AND order_id = ?

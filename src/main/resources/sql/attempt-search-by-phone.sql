@@ -1,0 +1,1 @@
+AND phone_number = ?

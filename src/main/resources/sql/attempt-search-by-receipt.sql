@@ -1,0 +1,1 @@
+AND mpesa_receipt_number = ?

@@ -1,0 +1,2 @@
+-- {statuses} becomes one placeholder per status asked for
+AND status IN ({statuses})

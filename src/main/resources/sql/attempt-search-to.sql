@@ -1,0 +1,1 @@
+AND created_at < ?

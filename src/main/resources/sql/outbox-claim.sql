@@ -1,0 +1,1 @@
+UPDATE stk_outbox SET claimed_until = ?, claimed_by = ? WHERE outbox_id = ?

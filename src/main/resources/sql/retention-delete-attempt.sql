@@ -1,0 +1,1 @@
+DELETE FROM stk_attempt WHERE attempt_id = ?

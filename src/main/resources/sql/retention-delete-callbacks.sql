@@ -1,0 +1,1 @@
+DELETE FROM stk_callback WHERE attempt_id = ?

@@ -1,0 +1,1 @@
+DELETE FROM stk_outbox WHERE attempt_id = ?

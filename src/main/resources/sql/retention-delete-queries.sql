@@ -1,0 +1,1 @@
+DELETE FROM stk_query WHERE attempt_id = ?
