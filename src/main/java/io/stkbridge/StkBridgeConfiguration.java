@@ -24,6 +24,7 @@ import io.stkbridge.api.ApiAccess;
 import io.stkbridge.api.ConsoleAssets;
 import io.stkbridge.api.SupportApi;
 import io.stkbridge.kafka.IntakeBatches;
+import io.stkbridge.kafka.IntakeCommits;
 import io.stkbridge.kafka.KafkaOffsets;
 import io.stkbridge.kafka.OutcomeRecords;
 import io.stkbridge.kafka.KafkaTopics;
@@ -103,6 +104,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         String dbUser = settings.optional("stk.db.user");
         String dbPassword = settings.secret("STK_DB_PASSWORD", false);
         int poolSize = settings.integer("stk.db.pool-size", "STK_DB_POOL_SIZE");
+        int callbackPoolSize = settings.integer("stk.db.callback-pool-size", "STK_DB_CALLBACK_POOL_SIZE");
+        if (poolSize < 1 || callbackPoolSize < 1) {
+            settings.problem("STK_DB_POOL_SIZE and STK_DB_CALLBACK_POOL_SIZE must be at least 1");
+        }
         int outboxBatch = settings.integer("stk.outbox.batch-size", "STK_OUTBOX_BATCH_SIZE");
         Duration outboxLease = millis(settings, "stk.outbox.lease-ms", "STK_OUTBOX_LEASE_MS");
         String instanceId = instanceId(settings);
@@ -156,8 +161,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                     settings.integer("stk.kafka.topic-partitions", "STK_KAFKA_TOPIC_PARTITIONS"),
                     (short) settings.integer("stk.kafka.topic-replication-factor", "STK_KAFKA_TOPIC_REPLICATION_FACTOR"));
         }
-        HikariDataSource dataSource = dataSource(dbUrl, dbUser, dbPassword, poolSize);
+        HikariDataSource dataSource = dataSource(dbUrl, dbUser, dbPassword, poolSize, "stk-ledger");
         Flyway.configure().dataSource(dataSource).load().migrate();
+        HikariDataSource callbackDataSource = dataSource(dbUrl, dbUser, dbPassword, callbackPoolSize, "stk-ledger-callbacks");
 
         ObjectMapper mapper = new ObjectMapper();
         Merchants merchants = new Merchants(configuredMerchants);
@@ -179,10 +185,15 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions transactions = new Transactions(dataSource);
         AttemptLedger ledger = new AttemptLedger(transactions, new OutcomeEvents(mapper), pushRequests, mapper, clock,
                 querySchedule, instanceId);
+        // callbacks and the relay on their own connections (STK_DB_CALLBACK_POOL_SIZE): the same ledger, other pool
+        Transactions callbackTransactions = new Transactions(callbackDataSource);
+        AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, new OutcomeEvents(mapper), pushRequests,
+                mapper, clock, querySchedule, instanceId);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
-        Outbox outbox = new Outbox(transactions, clock, outboxBatch, outboxLease, instanceId);
+        registry.bind("callbackDataSource", callbackDataSource);
+        Outbox outbox = new Outbox(callbackTransactions, clock, outboxBatch, outboxLease, instanceId);
         // SIGTERM: Camel's graceful shutdown of the routes, then the outbox emptied onto Kafka (GracefulShutdown)
         GracefulShutdown.install(context, outbox);
         LedgerHealth ledgerHealth = new LedgerHealth(outbox,
@@ -234,16 +245,19 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
-                ledger));
+                callbackLedger));
         registry.bind("outbox", outbox);
         registry.bind("retention", new Retention(transactions, clock, retentionDays, Math.max(retentionBatch, 1)));
         registry.bind("kafkaOffsets", new KafkaOffsets());
         registry.bind("outcomeRecords", new OutcomeRecords());
-        registry.bind("intakeBatches", new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
-                intakeThreads, context.createProducerTemplate(), "direct:intake-record"));
+        IntakeBatches intakeBatches = new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
+                intakeThreads, maxInFlight, context.createProducerTemplate(), "direct:intake-record");
+        registry.bind("intakeBatches", intakeBatches);
+        context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
+                callbackDataSource.close();
                 dataSource.close();
             }
         });
@@ -316,14 +330,24 @@ public class StkBridgeConfiguration implements CamelConfiguration {
     }
 
     /**
-     * H2 closes its databases in a JVM shutdown hook of its own, which on SIGTERM would pull the ledger away from the
-     * in-flight work and the final outbox flush: the ledger is closed by this application, last, instead.
+     * H2 settings the ledger needs, unless the URL sets them itself. H2 closes its databases in a JVM shutdown hook of its
+     * own, which on SIGTERM would pull the ledger away from the in-flight work and the final outbox flush: the ledger is
+     * closed by this application, last, instead. H2 keeps 8 parsed statements per connection by default, fewer than the
+     * ledger's statements for one payment, so every statement would be parsed again each time.
      */
-    static String withoutCloseOnExit(String url) {
-        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
-            return url + ";DB_CLOSE_ON_EXIT=FALSE";
+    static String withH2Settings(String url) {
+        if (!url.startsWith("jdbc:h2:")) {
+            return url;
         }
-        return url;
+        String upper = url.toUpperCase(java.util.Locale.ROOT);
+        String withSettings = url;
+        if (!upper.contains("DB_CLOSE_ON_EXIT")) {
+            withSettings += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        if (!upper.contains("QUERY_CACHE_SIZE")) {
+            withSettings += ";QUERY_CACHE_SIZE=128";
+        }
+        return withSettings;
     }
 
     private static boolean isLoopback(String host) {
@@ -334,13 +358,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
     }
 
-    private static HikariDataSource dataSource(String url, String user, String password, int poolSize) {
+    private static HikariDataSource dataSource(String url, String user, String password, int poolSize, String name) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(withoutCloseOnExit(url));
+        config.setJdbcUrl(withH2Settings(url));
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
-        config.setPoolName("stk-ledger");
+        config.setPoolName(name);
         return new HikariDataSource(config);
     }
 }

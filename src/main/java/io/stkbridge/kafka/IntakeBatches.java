@@ -8,9 +8,10 @@ import io.stkbridge.ledger.Intake;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,162 +21,196 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A batch of intent records polled together. Its records are processed in parallel (each: read, attempt recorded, pushed),
- * and its offsets are committed once all of them are done, on the consumer thread that polled it.
+ * The intake's batches of intent records. Each record is processed (read, attempt recorded, pushed) on one of the
+ * intake threads; a batch's offsets are committed once every record of it and of every earlier batch is done, on the
+ * Kafka consumer thread (KafkaConsumer is not thread-safe), by {@link #commitDone} after each poll.
  * <p>
- * Records are looked at before any is processed, so that an intent delivered twice within the batch (a retrying producer)
- * is pushed once: its first copy is processed as usual, a later copy with the same content does nothing, and a later copy
- * with other content is a conflict. That is what processing the records one after the other used to give.
+ * Batches overlap: the consumer thread hands a batch to the intake threads and returns for the next one as soon as the
+ * threads have no more records waiting than they can start at once, instead of waiting for the batch's slowest push.
+ * Otherwise the threads would idle at the end of every batch (about a fifth of the time with 1 s pushes).
+ * <p>
+ * A record whose processing fails without being handled (ledger or broker unreachable) stops the commits at its batch:
+ * {@link #commitDone} then fails, the consumer reconnects ({@code pollOnError=RECONNECT}) and reads again from the last
+ * committed offset, which is before that record. The ledger makes the records read twice harmless.
+ * <p>
+ * An intent delivered twice is pushed once: a later copy in the same batch does nothing (or is a conflict, if its
+ * content differs); a copy that arrives while an earlier one is still being processed on another intake thread waits
+ * for it to finish, then asks the ledger, which knows the attempt by then.
  */
 public class IntakeBatches {
 
     static final String BATCH = "intakeBatch";
     /** The record's position in its batch, on the exchange that processes it. */
     static final String INDEX = "intakeBatchIndex";
+    /** The intent this record's exchange is processing, once it started to: released when the record is done. */
+    private static final String CLAIMED_INTENT = "intakeClaimedIntent";
     private static final Logger LOG = LoggerFactory.getLogger(IntakeBatches.class);
 
     private record FirstCopy(int index, String contentHash) {
     }
 
-    private record Latest(long offset, KafkaManualCommit commit) {
+    private record Claim(String intentId, CompletableFuture<Void> done) {
     }
 
-    /** What the parallel workers and the final commit need to know about their batch; not changed once built. */
+    /** One polled batch: its records, each partition's last offset in it, and how many records are not done yet. */
     static final class Batch {
         private final long startedNanos = System.nanoTime();
         private final List<Message> records;
-        private final Thread consumerThread;
         private final Map<String, FirstCopy> firstCopies;
-        private final Map<TopicPartition, Latest> latestByPartition;
+        private final Map<TopicPartition, Long> lastOffsets;
+        private final AtomicInteger unfinished;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
 
-        private Batch(List<Message> records, Thread consumerThread, Map<String, FirstCopy> firstCopies,
-                      Map<TopicPartition, Latest> latestByPartition) {
+        private Batch(List<Message> records, Map<String, FirstCopy> firstCopies, Map<TopicPartition, Long> lastOffsets) {
             this.records = records;
-            this.consumerThread = consumerThread;
             this.firstCopies = firstCopies;
-            this.latestByPartition = latestByPartition;
+            this.lastOffsets = lastOffsets;
+            this.unfinished = new AtomicInteger(records.size());
+        }
+
+        boolean done() {
+            return unfinished.get() == 0;
+        }
+    }
+
+    /** Thrown on the consumer thread when a batch cannot be committed: the consumer reads again from its committed offsets. */
+    public static final class UncommittableBatchException extends RuntimeException {
+        UncommittableBatchException(String message, Exception cause) {
+            super(message, cause);
         }
     }
 
     private final IntentReader reader;
     private final AttemptLedger ledger;
     private final ExecutorService workers;
+    private final int threads;
     private final ProducerTemplate template;
     private final String recordRoute;
+    /** Batches in the order they were polled, not committed yet; added and removed on the consumer thread only. */
+    private final ConcurrentLinkedDeque<Batch> uncommitted = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger unfinishedRecords = new AtomicInteger();
+    private final Map<String, CompletableFuture<Void>> intentsInProgress = new ConcurrentHashMap<>();
+    private final Object recordDone = new Object();
 
     /**
      * @param workers     the intake threads: as many as records may be processed at once (STK_MAX_IN_FLIGHT)
+     * @param threads     how many they are
      * @param template    sends each record to {@code recordRoute} on one of the workers
      * @param recordRoute the route that processes one record (read, record the attempt, push)
      */
-    public IntakeBatches(IntentReader reader, AttemptLedger ledger, ExecutorService workers, ProducerTemplate template,
-                         String recordRoute) {
+    public IntakeBatches(IntentReader reader, AttemptLedger ledger, ExecutorService workers, int threads,
+                         ProducerTemplate template, String recordRoute) {
         this.reader = reader;
         this.ledger = ledger;
         this.workers = workers;
+        this.threads = threads;
         this.template = template;
         this.recordRoute = recordRoute;
     }
 
     /**
      * Called on the consumer thread with the batch camel-kafka polled (a list of one exchange per record). Returns the
-     * records' messages, in order, for the split; keeps what the workers and the commit need in an exchange property.
+     * records' messages, in order; keeps what the workers and the commit need in an exchange property.
      */
     public List<Message> begin(Exchange exchange) {
         List<?> polled = exchange.getMessage().getBody(List.class);
         List<Message> records = new ArrayList<>(polled == null ? 0 : polled.size());
         Map<String, FirstCopy> firstCopies = new HashMap<>();
-        Map<TopicPartition, Latest> latest = new LinkedHashMap<>();
+        Map<TopicPartition, Long> lastOffsets = new LinkedHashMap<>();
         for (Object item : polled == null ? List.of() : polled) {
             Message record = ((Exchange) item).getMessage();
             int index = records.size();
             records.add(record);
             reader.identify(record.getBody(String.class))
                     .ifPresent(id -> firstCopies.putIfAbsent(id.intentId(), new FirstCopy(index, id.contentHash())));
-            KafkaManualCommit commit = record.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            if (commit == null) {
-                throw new IllegalStateException("no manual commit handle: the intake endpoint must set allowManualCommit=true");
-            }
             TopicPartition partition = new TopicPartition(record.getHeader(KafkaConstants.TOPIC, String.class),
                     record.getHeader(KafkaConstants.PARTITION, Integer.class));
-            long offset = record.getHeader(KafkaConstants.OFFSET, Long.class);
-            latest.merge(partition, new Latest(offset, commit), (a, b) -> a.offset() >= b.offset() ? a : b);
+            lastOffsets.merge(partition, record.getHeader(KafkaConstants.OFFSET, Long.class), Math::max);
         }
-        exchange.setProperty(BATCH, new Batch(records, Thread.currentThread(), firstCopies, latest));
-        LOG.debug("Intake batch of {} record(s) on {} partition(s)", records.size(), latest.size());
+        exchange.setProperty(BATCH, new Batch(records, firstCopies, lastOffsets));
+        LOG.debug("Intake batch of {} record(s) on {} partition(s)", records.size(), lastOffsets.size());
         return records;
     }
 
     /**
-     * Processes every record of the batch, each in its own exchange on one of the workers, and returns when all are done.
-     * A record's own failures are handled by its route (dead-lettered); if any record ends with an unhandled failure
-     * (ledger or broker unreachable), the first such failure is thrown once all are done, so the batch is not committed.
+     * Hands every record of the batch to the intake threads, each in its own exchange, and returns once the threads have
+     * no more records waiting than they can start at once (or the batch failed, or the application is stopping), so that
+     * the next batch is polled while this one's pushes are still under way.
      */
-    public void processRecords(Exchange exchange) throws Exception {
+    public void processRecords(Exchange exchange) throws InterruptedException {
         Batch batch = exchange.getProperty(BATCH, Batch.class);
-        List<Future<Exchange>> results = new ArrayList<>(batch.records.size());
+        uncommitted.add(batch);
         for (int index = 0; index < batch.records.size(); index++) {
             Exchange work = new DefaultExchange(exchange.getContext());
             work.setIn(batch.records.get(index));
             work.setProperty(BATCH, batch);
             work.setProperty(INDEX, index);
-            results.add(workers.submit(() -> {
-                if (work.getContext().isStopping()) {
-                    // stopping: a record not started yet is left for the next run (the batch stays uncommitted), so
-                    // that shutting down waits only for the pushes already under way
-                    work.setException(new RejectedExecutionException("stk-bridge is stopping: record left for the next run"));
-                    return work;
-                }
-                return template.send(recordRoute, work);
-            }));
-        }
-        Exception failure = null;
-        for (Future<Exchange> result : results) {
-            Exception recordFailure = outcome(result);
-            if (failure == null && recordFailure != null) {
-                failure = recordFailure;
+            unfinishedRecords.incrementAndGet();
+            try {
+                workers.execute(() -> process(batch, work));
+            } catch (RejectedExecutionException e) {
+                finished(batch, work, e);
             }
+        }
+        synchronized (recordDone) {
+            while (unfinishedRecords.get() > threads && batch.failure.get() == null && !exchange.getContext().isStopping()) {
+                recordDone.wait(1000);
+            }
+        }
+    }
+
+    private void process(Batch batch, Exchange work) {
+        Exception failure = null;
+        try {
+            if (work.getContext().isStopping()) {
+                // stopping: a record not started yet is left for the next run (its batch stays uncommitted), so that
+                // shutting down waits only for the pushes already under way
+                failure = new RejectedExecutionException("stk-bridge is stopping: record left for the next run");
+            } else {
+                failure = template.send(recordRoute, work).getException();
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            finished(batch, work, failure);
+        }
+    }
+
+    private void finished(Batch batch, Exchange work, Exception failure) {
+        Claim claim = work.getProperty(CLAIMED_INTENT, Claim.class);
+        if (claim != null) {
+            intentsInProgress.remove(claim.intentId(), claim.done());
+            claim.done().complete(null);
         }
         if (failure != null) {
-            throw failure;
+            batch.failure.compareAndSet(null, failure);
+        }
+        batch.unfinished.decrementAndGet();
+        unfinishedRecords.decrementAndGet();
+        synchronized (recordDone) {
+            recordDone.notifyAll();
         }
     }
 
     /**
-     * Waits for one record; its unhandled failure, if any. A record the workers will never run (they were shut down
-     * with it still queued) fails, so that a stopping consumer thread is not left waiting for it.
+     * Records the attempt of one record (see {@link AttemptLedger#open}), unless an earlier record of the same batch is
+     * the same intent: then nothing is to be done if the content is the same, and it is a conflict if not. A copy that
+     * an intake thread is still processing from an earlier batch is waited for first.
      */
-    private Exception outcome(Future<Exchange> result) throws InterruptedException {
-        while (true) {
-            try {
-                return result.get(1, TimeUnit.SECONDS).getException();
-            } catch (ExecutionException e) {
-                return e.getCause() instanceof Exception cause ? cause : e;
-            } catch (CancellationException e) {
-                return e;
-            } catch (TimeoutException e) {
-                if (workers.isShutdown() && !result.isDone()) {
-                    result.cancel(true);
-                    return new RejectedExecutionException("the intake threads stopped before this record was processed");
-                }
-            }
-        }
-    }
-
-    /**
-     * Records the attempt of one record of the batch (see {@link AttemptLedger#open}), unless an earlier record of the
-     * same batch is the same intent: then nothing is to be done if the content is the same, and it is a conflict if not.
-     */
-    public Intake open(PaymentIntent intent, Exchange exchange) {
+    public Intake open(PaymentIntent intent, Exchange exchange) throws InterruptedException, ExecutionException {
         Batch batch = exchange.getProperty(BATCH, Batch.class);
         Integer index = exchange.getProperty(INDEX, Integer.class);
         FirstCopy first = batch == null || index == null ? null : batch.firstCopies.get(intent.intentId());
@@ -186,24 +221,63 @@ public class IntakeBatches {
             LOG.info("Intent {} delivered twice in one batch: only its first copy is pushed", intent.intentId());
             return new Intake(null, false);
         }
+        Claim claim = new Claim(intent.intentId(), new CompletableFuture<>());
+        for (CompletableFuture<Void> earlier; (earlier = intentsInProgress.putIfAbsent(intent.intentId(), claim.done())) != null; ) {
+            LOG.info("Intent {} is already being processed from an earlier delivery: waiting for it", intent.intentId());
+            awaitQuietly(earlier);
+        }
+        exchange.setProperty(CLAIMED_INTENT, claim);
         return ledger.open(intent);
     }
 
+    private static void awaitQuietly(CompletableFuture<Void> earlier) throws InterruptedException, ExecutionException {
+        while (true) {
+            try {
+                earlier.get(1, TimeUnit.SECONDS);
+                return;
+            } catch (TimeoutException e) {
+                // still under way (a push waits for Daraja): keep waiting, interruptibly
+            }
+        }
+    }
+
     /**
-     * Commits, per partition, the offset after the batch's last record. Called after every record of the batch is done
-     * (its attempt durable in the ledger, or its record dead-lettered), and only on the thread that polled the batch:
-     * KafkaConsumer must not be used from another thread.
+     * Commits, per partition, the offset after the last record of every batch that is done and follows only done
+     * batches. Called on the Kafka consumer thread after each poll ({@link IntakeCommits}); only partitions this consumer
+     * is assigned now are committed. Fails if such a batch had a record that failed: nothing from it on is committed,
+     * the batches after it are given up, and the consumer is to read again from its committed offsets.
      */
-    public void commit(Exchange exchange) {
-        Batch batch = exchange.getProperty(BATCH, Batch.class);
-        if (batch == null) {
-            throw new IllegalStateException("not an intake batch: nothing to commit");
+    public void commitDone(Consumer<?, ?> consumer) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Set<TopicPartition> assigned = consumer.assignment();
+        Exception failure = null;
+        for (Batch head; (head = uncommitted.peek()) != null && head.done(); ) {
+            failure = head.failure.get();
+            if (failure != null) {
+                break;
+            }
+            uncommitted.poll();
+            head.lastOffsets.forEach((partition, last) -> {
+                if (assigned.contains(partition)) {
+                    offsets.merge(partition, new OffsetAndMetadata(last + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
+                }
+            });
+            LOG.debug("Intake batch of {} record(s) done after {} ms", head.records.size(),
+                    (System.nanoTime() - head.startedNanos) / 1_000_000);
         }
-        if (Thread.currentThread() != batch.consumerThread) {
-            throw new IllegalStateException("offsets must be committed on the Kafka consumer thread "
-                    + batch.consumerThread.getName() + ", not on " + Thread.currentThread().getName());
+        if (!offsets.isEmpty()) {
+            consumer.commitSync(offsets);
         }
-        batch.latestByPartition.values().forEach(latest -> latest.commit().commit());
-        LOG.debug("Intake batch done and committed after {} ms", (System.nanoTime() - batch.startedNanos) / 1_000_000);
+        if (failure != null) {
+            int givenUp = uncommitted.size();
+            uncommitted.clear();
+            throw new UncommittableBatchException("an intake record failed (" + failure.getMessage() + "): " + givenUp
+                    + " batch(es) left uncommitted, reading again from the last committed offsets", failure);
+        }
+    }
+
+    /** Records handed to the intake threads and not done yet, over every batch. */
+    public int unfinishedRecords() {
+        return unfinishedRecords.get();
     }
 }

@@ -36,9 +36,13 @@ public class Outbox {
     private final Duration lease;
     private final String instanceId;
 
+    /** Batches the relay claims one after the other in one poll while the outbox holds more than a batch. */
+    static final int MAX_BATCHES_PER_POLL = 20;
+
     /** When this batch's claim stops being fresh enough to start publishing (read by the relay thread only). */
     private volatile OffsetDateTime publishBefore = OffsetDateTime.MIN;
     private volatile boolean claimLapsed;
+    private volatile boolean lastBatchFull;
 
     public Outbox(Transactions transactions, Clock clock, int batchSize, Duration lease, String instanceId) {
         this.transactions = transactions;
@@ -59,6 +63,7 @@ public class Outbox {
         OffsetDateTime now = now();
         List<OutcomeEvent> claimed = transactions.inTransaction(connection -> {
             List<Row> candidates = candidates(connection, now);
+            lastBatchFull = candidates.size() >= batchSize;
             if (candidates.isEmpty()) {
                 return List.<OutcomeEvent>of();
             }
@@ -84,6 +89,16 @@ public class Outbox {
         publishBefore = now.plus(lease.dividedBy(2));
         claimLapsed = false;
         return claimed;
+    }
+
+    /**
+     * Whether the relay claims another batch in this poll: always the first ({@code lastRound} null), then, while the
+     * last batch was full (a backlog), up to {@value #MAX_BATCHES_PER_POLL} batches, without waiting for the next poll.
+     *
+     * @param lastRound the loop index of the batch just relayed, null before the first
+     */
+    public boolean claimAnother(Integer lastRound) {
+        return lastRound == null || (lastBatchFull && lastRound + 1 < MAX_BATCHES_PER_POLL);
     }
 
     /**

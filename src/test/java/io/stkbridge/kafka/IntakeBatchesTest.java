@@ -8,41 +8,110 @@ import io.stkbridge.ledger.Intake;
 import io.stkbridge.testing.IntentPublisher;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class IntakeBatchesTest {
+
+    static final TopicPartition P0 = new TopicPartition("intents", 0);
+    static final TopicPartition P1 = new TopicPartition("intents", 1);
 
     final CamelContext context = new DefaultCamelContext();
     /** Only identifies records here, which needs no merchants. */
     final IntentReader reader = new IntentReader(new ObjectMapper(), null, "Payment");
-    /** The ledger is never reached by the cases here: a null one would fail the test if it were. */
-    final IntakeBatches batches = new IntakeBatches(reader, null, null, null, "direct:none");
-    final List<String> committed = new ArrayList<>();
+    final ExecutorService workers = Executors.newFixedThreadPool(4);
+    final MockConsumer<String, String> consumer = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
+    /** Each record's body names what the record route does: "hold" waits for {@link #release}, "fail" throws. */
+    final CountDownLatch release = new CountDownLatch(1);
+    final Map<String, Boolean> processed = new ConcurrentHashMap<>();
 
-    private Exchange record(int partition, long offset, String value) {
+    private IntakeBatches batches(int threads) throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:record").process(exchange -> {
+                    String body = exchange.getMessage().getBody(String.class);
+                    if (body.startsWith("hold")) {
+                        assertTrue(release.await(30, TimeUnit.SECONDS));
+                    }
+                    if (body.startsWith("fail")) {
+                        throw new IllegalStateException("ledger unreachable");
+                    }
+                    processed.put(body, true);
+                });
+            }
+        });
+        context.start();
+        ProducerTemplate template = context.createProducerTemplate();
+        consumer.assign(List.of(P0, P1));
+        return new IntakeBatches(reader, null, workers, threads, template, "direct:record");
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        workers.shutdownNow();
+        context.stop();
+    }
+
+    private Exchange record(TopicPartition partition, long offset, String value) {
         Exchange record = new DefaultExchange(context);
         record.getMessage().setBody(value);
-        record.getMessage().setHeader(KafkaConstants.TOPIC, "intents");
-        record.getMessage().setHeader(KafkaConstants.PARTITION, partition);
+        record.getMessage().setHeader(KafkaConstants.TOPIC, partition.topic());
+        record.getMessage().setHeader(KafkaConstants.PARTITION, partition.partition());
         record.getMessage().setHeader(KafkaConstants.OFFSET, offset);
-        record.getMessage().setHeader(KafkaConstants.MANUAL_COMMIT,
-                (KafkaManualCommit) () -> committed.add(partition + "@" + offset));
         return record;
+    }
+
+    private Exchange batch(Exchange... records) {
+        Exchange batch = new DefaultExchange(context);
+        batch.getMessage().setBody(List.of(records));
+        return batch;
+    }
+
+    private Exchange handOut(IntakeBatches batches, Exchange... records) throws Exception {
+        Exchange batch = batch(records);
+        batches.begin(batch);
+        batches.processRecords(batch);
+        return batch;
+    }
+
+    private Long committed(TopicPartition partition) {
+        OffsetAndMetadata offset = consumer.committed(java.util.Set.of(partition)).get(partition);
+        return offset == null ? null : offset.offset();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(5);
+        }
     }
 
     /** The intent as IntentReader.read makes it, for what IntakeBatches looks at: its id and content hash. */
@@ -52,42 +121,68 @@ class IntakeBatchesTest {
                 "default", null, id.contentHash(), json);
     }
 
-    private Exchange batch(Exchange... records) {
-        Exchange batch = new DefaultExchange(context);
-        batch.getMessage().setBody(List.of(records));
-        return batch;
-    }
-
-    /** The sub-exchange the split gives the worker for the record at {@code index}. */
-    private static Exchange worker(Exchange batch, int index) {
-        Exchange worker = batch.copy();
-        worker.setProperty(IntakeBatches.INDEX, index);
-        return worker;
+    @Test
+    void aDoneBatchIsCommittedOncePerPartitionAfterItsLastOffset() throws Exception {
+        IntakeBatches batches = batches(4);
+        handOut(batches, record(P0, 7, "a"), record(P1, 3, "b"), record(P0, 8, "c"), record(P1, 2, "d"));
+        await("the records", () -> batches.unfinishedRecords() == 0);
+        batches.commitDone(consumer);
+        assertEquals(9L, committed(P0));
+        assertEquals(4L, committed(P1));
     }
 
     @Test
-    void theBatchIsCommittedOncePerPartitionAtItsLastOffset() {
-        Exchange batch = batch(record(0, 7, "a"), record(1, 3, "b"), record(0, 8, "c"), record(1, 2, "d"));
-        assertEquals(4, batches.begin(batch).size());
-        batches.commit(batch);
-        assertEquals(List.of("0@8", "1@3"), committed);
+    void theNextBatchIsHandedOutWhileTheFirstIsUnderWayAndNothingIsCommittedPastAnUnfinishedRecord() throws Exception {
+        IntakeBatches batches = batches(2);
+        // returns although "hold" is still being pushed: only one record is left, fewer than the two threads
+        handOut(batches, record(P0, 1, "hold-1"), record(P0, 2, "x-2"));
+        handOut(batches, record(P0, 3, "x-3"), record(P1, 1, "y-1"));
+        await("the second batch", () -> processed.containsKey("x-3") && processed.containsKey("y-1"));
+        batches.commitDone(consumer);
+        assertNull(committed(P0), "the first batch is not done: neither batch is committed");
+        assertNull(committed(P1), "a later batch waits for the earlier ones");
+
+        release.countDown();
+        await("the first batch", () -> batches.unfinishedRecords() == 0);
+        batches.commitDone(consumer);
+        assertEquals(4L, committed(P0));
+        assertEquals(2L, committed(P1));
     }
 
     @Test
-    void theBatchIsNeverCommittedFromAnotherThreadThanTheOneThatPolledIt() {
-        Exchange batch = batch(record(0, 1, "a"));
-        batches.begin(batch);
-        ExecutionException failure = assertThrows(ExecutionException.class,
-                () -> CompletableFuture.runAsync(() -> batches.commit(batch)).get());
-        assertInstanceOf(IllegalStateException.class, failure.getCause());
-        assertEquals(List.of(), committed);
+    void aFailedRecordStopsTheCommitsAtItsBatchAndGivesUpTheLaterOnes() throws Exception {
+        IntakeBatches batches = batches(4);
+        handOut(batches, record(P0, 1, "a-1"));
+        await("the first batch", () -> batches.unfinishedRecords() == 0);
+        handOut(batches, record(P0, 2, "fail-2"), record(P0, 3, "a-3"));
+        handOut(batches, record(P0, 4, "a-4"));
+        await("every record", () -> batches.unfinishedRecords() == 0);
+
+        IntakeBatches.UncommittableBatchException failure =
+                assertThrows(IntakeBatches.UncommittableBatchException.class, () -> batches.commitDone(consumer));
+        assertTrue(failure.getMessage().contains("ledger unreachable"), failure.getMessage());
+        assertEquals(2L, committed(P0), "committed up to the failed record, not past it");
+        batches.commitDone(consumer);        // the later batches were given up: read again, not committed
+        assertEquals(2L, committed(P0));
     }
 
     @Test
-    void anIntentTwiceInOneBatchIsRecordedOnlyForItsFirstCopy() {
+    void onlyPartitionsThisConsumerHoldsNowAreCommitted() throws Exception {
+        IntakeBatches batches = batches(4);
+        handOut(batches, record(P0, 5, "a"), record(P1, 6, "b"));
+        await("the records", () -> batches.unfinishedRecords() == 0);
+        consumer.assign(List.of(P1));          // P0 went to another instance meanwhile
+        batches.commitDone(consumer);
+        assertNull(committed(P0));
+        assertEquals(7L, committed(P1));
+    }
+
+    @Test
+    void anIntentTwiceInOneBatchIsRecordedOnlyForItsFirstCopy() throws Exception {
+        IntakeBatches batches = batches(4);
         String intent = IntentPublisher.intent("twice", "ORD-1", 100, "0708374149");
         String conflicting = IntentPublisher.intent("twice", "ORD-1", 999, "0708374149");
-        Exchange batch = batch(record(0, 1, "not json"), record(0, 2, intent), record(0, 3, intent), record(0, 4, conflicting));
+        Exchange batch = batch(record(P0, 1, "not json"), record(P0, 2, intent), record(P0, 3, intent), record(P0, 4, conflicting));
         batches.begin(batch);
 
         Intake again = batches.open(intent(intent), worker(batch, 2));
@@ -97,5 +192,12 @@ class IntakeBatchesTest {
         assertThrows(DuplicateIntentConflictException.class, () -> batches.open(other, worker(batch, 3)));
         // the first copy goes to the ledger (here: none, so it fails)
         assertThrows(NullPointerException.class, () -> batches.open(intent(intent), worker(batch, 1)));
+    }
+
+    /** The exchange a worker gets for the record at {@code index}. */
+    private static Exchange worker(Exchange batch, int index) {
+        Exchange worker = batch.copy();
+        worker.setProperty(IntakeBatches.INDEX, index);
+        return worker;
     }
 }

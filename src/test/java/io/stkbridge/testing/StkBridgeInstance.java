@@ -77,13 +77,15 @@ public final class StkBridgeInstance implements AutoCloseable {
     }
 
     /**
-     * The first half of a process dying: the instance is cut off from its ledger at once (its connection pool closed,
+     * The first half of a process dying: the instance is cut off from its ledger at once (its connection pools closed,
      * transactions in flight aborted), so nothing it does from now on is recorded. Its claims in the ledger stay behind
      * until their leases expire, and Kafka may already have events it never marked published. Follow with
      * {@link #crash()}.
      */
     public void cutOffFromLedger() {
-        main.getCamelContext().getRegistry().lookupByNameAndType("dataSource", HikariDataSource.class).close();
+        for (String pool : new String[] {"dataSource", "callbackDataSource"}) {
+            main.getCamelContext().getRegistry().lookupByNameAndType(pool, HikariDataSource.class).close();
+        }
     }
 
     @Override
