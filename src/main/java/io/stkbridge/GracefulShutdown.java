@@ -130,8 +130,11 @@ public class GracefulShutdown extends DefaultShutdownStrategy {
             }
             long after = backlog();
             if (pass.getException() != null || after >= backlog) {
-                LOG.warn("Outbox relay made no progress while stopping{}",
-                        pass.getException() == null ? "" : " (" + pass.getException() + ")", pass.getException());
+                if (pass.getException() == null) {
+                    LOG.warn("Outbox relay made no progress while stopping");
+                } else {
+                    LOG.warn("Outbox relay made no progress while stopping ({})", pass.getException().toString(), pass.getException());
+                }
                 backlog = after;
                 break;
             }

@@ -149,6 +149,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
             settings.problem("STK_LOG_FORMAT must be text or json, not '" + logFormat + "'");
         }
         int maxInFlight = settings.integer("stk.max-in-flight", "STK_MAX_IN_FLIGHT");
+        int workingThreads = settings.integer("stk.intake.working-threads", "STK_INTAKE_WORKING_THREADS");
+        if (workingThreads < 0) {
+            settings.problem("STK_INTAKE_WORKING_THREADS must be 0 (twice the processors) or more");
+        }
         if (maxInFlight < 1) {
             settings.problem("STK_MAX_IN_FLIGHT must be at least 1");
         }
@@ -180,8 +184,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         StkMetrics metrics = new StkMetrics(meters);
         context.getManagementStrategy().addEventNotifier(new DarajaLatency(meters));
         context.getComponent("kafka", KafkaComponent.class).setKafkaClientFactory(new MeteredKafkaClientFactory(meters));
+        // of the intake threads, how many may work on the CPU at once; the others wait for Daraja (WorkSlots)
+        WorkSlots workSlots = new WorkSlots(workingThreads > 0 ? workingThreads : 2 * Runtime.getRuntime().availableProcessors());
+        context.getManagementStrategy().addEventNotifier(workSlots);
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
-                Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed);
+                Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed, workSlots);
         Transactions transactions = new Transactions(dataSource);
         AttemptLedger ledger = new AttemptLedger(transactions, new OutcomeEvents(mapper), pushRequests, mapper, clock,
                 querySchedule, instanceId);
@@ -221,6 +228,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                         // a queue for the rest of a batch (Camel's default would run a record on the consumer thread)
                         .maxQueueSize(Integer.MAX_VALUE).rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
         registry.bind("intakeThreads", intakeThreads);
+        registry.bind("workSlots", workSlots);
+
         HttpComponent http = context.getComponent("http", HttpComponent.class);
         http.setConnectionsPerRoute(Math.max(http.getConnectionsPerRoute(), maxInFlight + 20));
         http.setMaxTotalConnections(Math.max(http.getMaxTotalConnections(), maxInFlight + 20));
@@ -229,7 +238,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("attemptLedger", ledger);
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
         registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
-                busyRetryDelay));
+                busyRetryDelay, workSlots));
         registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock), queryBatch,
                 instanceId));
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
@@ -251,7 +260,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("kafkaOffsets", new KafkaOffsets());
         registry.bind("outcomeRecords", new OutcomeRecords());
         IntakeBatches intakeBatches = new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
-                intakeThreads, maxInFlight, context.createProducerTemplate(), "direct:intake-record");
+                intakeThreads, maxInFlight, workSlots, context.createProducerTemplate(), "direct:intake-record");
         registry.bind("intakeBatches", intakeBatches);
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
         context.addService(new ServiceSupport() {

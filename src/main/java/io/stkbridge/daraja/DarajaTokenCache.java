@@ -1,5 +1,7 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.WorkSlots;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +45,7 @@ public class DarajaTokenCache {
 
     private final Fetcher fetcher;
     private final Clock clock;
+    private final WorkSlots slots;
     private final Duration refreshMargin;
     private final Consumer<Merchant> onFetched;
     private final Map<String, Cached> tokens = new ConcurrentHashMap<>();
@@ -55,6 +58,13 @@ public class DarajaTokenCache {
 
     /** @param onFetched told of every new token, with the merchant whose call fetched it (metrics) */
     public DarajaTokenCache(Fetcher fetcher, Clock clock, Duration refreshMargin, Consumer<Merchant> onFetched) {
+        this(fetcher, clock, refreshMargin, onFetched, null);
+    }
+
+    /** @param slots the intake's working slots, given up while a caller waits for a token (null: none) */
+    public DarajaTokenCache(Fetcher fetcher, Clock clock, Duration refreshMargin, Consumer<Merchant> onFetched,
+                            WorkSlots slots) {
+        this.slots = slots;
         this.fetcher = fetcher;
         this.clock = clock;
         this.refreshMargin = refreshMargin;
@@ -66,6 +76,12 @@ public class DarajaTokenCache {
         if (isFresh(cached)) {
             return cached.value();
         }
+        // callers wait for the one that fetches: not in a working slot, which the fetching caller may need back
+        return slots == null ? fetchOnce(merchant) : slots.waitFor(() -> fetchOnce(merchant));
+    }
+
+    private String fetchOnce(Merchant merchant) {
+        Cached cached;
         synchronized (refreshLocks.computeIfAbsent(merchant.consumerKey(), key -> new Object())) {
             cached = tokens.get(merchant.consumerKey());
             if (isFresh(cached)) {

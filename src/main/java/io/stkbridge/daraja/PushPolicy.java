@@ -1,5 +1,6 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.WorkSlots;
 import io.stkbridge.ledger.Attempt;
 import io.stkbridge.outcome.Status;
 import org.apache.camel.Exchange;
@@ -25,16 +26,27 @@ public class PushPolicy {
     private final Merchants merchants;
     private final int busyRetries;
     private final long busyRetryDelayMs;
+    private final WorkSlots slots;
 
-    public PushPolicy(TpsLimiter pushRate, Merchants merchants, int busyRetries, long busyRetryDelayMs) {
+    public PushPolicy(TpsLimiter pushRate, Merchants merchants, int busyRetries, long busyRetryDelayMs, WorkSlots slots) {
         this.pushRate = pushRate;
+        this.slots = slots;
         this.merchants = merchants;
         this.busyRetries = busyRetries;
         this.busyRetryDelayMs = busyRetryDelayMs;
     }
 
-    public void awaitTurn(Attempt attempt) throws InterruptedException {
-        pushRate.acquire(merchants.byName(attempt.merchant()).shortcode());
+    public void awaitTurn(Attempt attempt) throws Exception {
+        String shortcode = merchants.byName(attempt.merchant()).shortcode();
+        slots.whileWaiting(() -> {
+            pushRate.acquire(shortcode);
+            return null;
+        });
+    }
+
+    /** The backoff before a busy refusal is sent again, on this thread (an intake thread, not working meanwhile). */
+    public void pauseBeforeSendingAgain(long millis) throws Exception {
+        slots.pause(millis);
     }
 
     /** Sets {@link #AGAIN} and {@link #DELAY}: whether this answer is a busy refusal worth sending again, and after how long. */

@@ -1,5 +1,6 @@
 package io.stkbridge.kafka;
 
+import io.stkbridge.WorkSlots;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.intent.PaymentIntent;
 import io.stkbridge.ledger.AttemptLedger;
@@ -97,6 +98,7 @@ public class IntakeBatches {
     private final AttemptLedger ledger;
     private final ExecutorService workers;
     private final int threads;
+    private final WorkSlots slots;
     private final ProducerTemplate template;
     private final String recordRoute;
     /** Batches in the order they were polled, not committed yet; added and removed on the consumer thread only. */
@@ -108,11 +110,13 @@ public class IntakeBatches {
     /**
      * @param workers     the intake threads: as many as records may be processed at once (STK_MAX_IN_FLIGHT)
      * @param threads     how many they are
+     * @param slots       how many of them may work on the CPU at once (the others wait for Daraja, or for a slot)
      * @param template    sends each record to {@code recordRoute} on one of the workers
      * @param recordRoute the route that processes one record (read, record the attempt, push)
      */
-    public IntakeBatches(IntentReader reader, AttemptLedger ledger, ExecutorService workers, int threads,
+    public IntakeBatches(IntentReader reader, AttemptLedger ledger, ExecutorService workers, int threads, WorkSlots slots,
                          ProducerTemplate template, String recordRoute) {
+        this.slots = slots;
         this.reader = reader;
         this.ledger = ledger;
         this.workers = workers;
@@ -180,9 +184,9 @@ public class IntakeBatches {
                 // shutting down waits only for the pushes already under way
                 failure = new RejectedExecutionException("stk-bridge is stopping: record left for the next run");
             } else {
-                failure = template.send(recordRoute, work).getException();
+                failure = slots.work(() -> template.send(recordRoute, work)).getException();
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             failure = e;
         } finally {
             finished(batch, work, failure);
@@ -210,7 +214,7 @@ public class IntakeBatches {
      * the same intent: then nothing is to be done if the content is the same, and it is a conflict if not. A copy that
      * an intake thread is still processing from an earlier batch is waited for first.
      */
-    public Intake open(PaymentIntent intent, Exchange exchange) throws InterruptedException, ExecutionException {
+    public Intake open(PaymentIntent intent, Exchange exchange) throws Exception {
         Batch batch = exchange.getProperty(BATCH, Batch.class);
         Integer index = exchange.getProperty(INDEX, Integer.class);
         FirstCopy first = batch == null || index == null ? null : batch.firstCopies.get(intent.intentId());
@@ -222,9 +226,14 @@ public class IntakeBatches {
             return new Intake(null, false);
         }
         Claim claim = new Claim(intent.intentId(), new CompletableFuture<>());
-        for (CompletableFuture<Void> earlier; (earlier = intentsInProgress.putIfAbsent(intent.intentId(), claim.done())) != null; ) {
+        CompletableFuture<Void> earlier;
+        while ((earlier = intentsInProgress.putIfAbsent(intent.intentId(), claim.done())) != null) {
             LOG.info("Intent {} is already being processed from an earlier delivery: waiting for it", intent.intentId());
-            awaitQuietly(earlier);
+            CompletableFuture<Void> earlierCopy = earlier;
+            slots.whileWaiting(() -> {
+                awaitQuietly(earlierCopy);
+                return null;
+            });
         }
         exchange.setProperty(CLAIMED_INTENT, claim);
         return ledger.open(intent);

@@ -11,9 +11,11 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /** POSTs each push's result to its CallBackURL at the push's outcome time; never retries. */
@@ -23,13 +25,15 @@ final class CallbackSender {
     private static final Duration POST_TIMEOUT = Duration.ofSeconds(10);
 
     private final ScheduledExecutorService scheduler;
-    private final HttpClient client;
+    private final List<HttpClient> clients;
+    private final AtomicInteger next = new AtomicInteger();
     private final Ledger ledger;
     private final Clock clock;
 
-    CallbackSender(ScheduledExecutorService scheduler, HttpClient client, Ledger ledger, Clock clock) {
+    /** Callbacks go out through the clients in turn: one JDK HttpClient does all its I/O on a single selector thread. */
+    CallbackSender(ScheduledExecutorService scheduler, List<HttpClient> clients, Ledger ledger, Clock clock) {
         this.scheduler = scheduler;
-        this.client = client;
+        this.clients = List.copyOf(clients);
         this.ledger = ledger;
         this.clock = clock;
     }
@@ -56,6 +60,7 @@ final class CallbackSender {
 
     /** Copies are posted one after the other, the same body each time, as a redelivery would be. */
     private void post(PushEntry entry, HttpRequest request, int copiesLeft) {
+        HttpClient client = clients.get(Math.floorMod(next.getAndIncrement(), clients.size()));
         client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
             record(entry, response, failure);
             if (copiesLeft > 1 && !scheduler.isShutdown()) {

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -75,6 +76,8 @@ public final class DarajaSimulator implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DarajaSimulator.class.getPackageName());
     private static final int CALLBACK_THREADS = 4;
+    /** Daraja posts callbacks from many machines; one JDK HttpClient would funnel them through one selector thread. */
+    private static final int CALLBACK_CLIENTS = 4;
     private static final int BACKLOG = 256;
 
     static {
@@ -256,12 +259,15 @@ public final class DarajaSimulator implements AutoCloseable {
 
     private Router router() {
         RequestChecks checks = new RequestChecks(settings, clock);
-        HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .executor(callbackClientThreads)
-                .build();
-        CallbackSender callbacks = new CallbackSender(callbackScheduler, client, ledger, clock);
+        List<HttpClient> clients = new ArrayList<>();
+        for (int i = 0; i < CALLBACK_CLIENTS; i++) {
+            clients.add(HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .executor(callbackClientThreads)
+                    .build());
+        }
+        CallbackSender callbacks = new CallbackSender(callbackScheduler, clients, ledger, clock);
         return new Router()
                 .route("GET", "/oauth/v1/generate", new OAuthEndpoint(settings, tokens, ledger))
                 .route("POST", "/mpesa/stkpush/v1/processrequest",

@@ -61,7 +61,7 @@ import java.util.regex.Pattern;
  *
  * Options (system properties): {@code bench.intents} (5000), {@code bench.push-latency-ms} (0, the simulator's answer
  * time for every push), {@code bench.max-in-flight} (200, STK_MAX_IN_FLIGHT), {@code bench.max-poll-records} (the
- * bridge's default), {@code bench.callback-delay-ms} (push latency + 100 ms, push to callback), {@code bench.warmup} (300 intents first,
+ * bridge's default), {@code bench.callback-delay-ms} (push latency + 100 ms, push to callback), {@code bench.warmup} (3000 intents first,
  * not measured), {@code bench.push-tps} (100000: the per-shortcode rate limit, high so that it does not decide),
  * {@code bench.instances} (1: more start further stk-bridge instances in this JVM, same broker, simulator, consumer
  * group and ledger), {@code bench.db} ({@code h2}, or {@code postgres}: a fresh schema on the local PostgreSQL, see
@@ -95,7 +95,7 @@ public final class Benchmark {
         final String maxPollRecords = System.getProperty("bench.max-poll-records");
         /** After the push's answer, as with a customer who answers the prompt at once. */
         final long callbackDelayMs = Long.getLong("bench.callback-delay-ms", pushLatencyMs + 100);
-        final int warmup = Integer.getInteger("bench.warmup", 300);
+        final int warmup = Integer.getInteger("bench.warmup", 3000);
         final String pushTps = System.getProperty("bench.push-tps", "100000");
         final int instanceCount = Integer.getInteger("bench.instances", 1);
         /** Several instances need a ledger they can share: PostgreSQL. */

@@ -69,7 +69,7 @@ class IntakeBatchesTest {
         context.start();
         ProducerTemplate template = context.createProducerTemplate();
         consumer.assign(List.of(P0, P1));
-        return new IntakeBatches(reader, null, workers, threads, template, "direct:record");
+        return new IntakeBatches(reader, null, workers, threads, new io.stkbridge.WorkSlots(2), template, "direct:record");
     }
 
     @AfterEach
