@@ -225,16 +225,28 @@ public class SupportApi {
             entries.add(entry(found.deferredSince(), "PUSH_DEFERRED", "Daraja unavailable: push deferred", null));
         }
         if (found.pushAnsweredAt() != null) {
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("MerchantRequestID", attempt.merchantRequestId());
-            answer.put("CheckoutRequestID", attempt.checkoutRequestId());
-            answer.put("ResponseCode", "0");
-            entries.add(entry(found.pushAnsweredAt(), "PUSH_ACCEPTED", "Daraja accepted the push: customer prompted", answer));
+            Object answer = json(found.pushAnswer());
+            if (answer == null) {                         // accepted before the raw answer was kept (ledger V5)
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("MerchantRequestID", attempt.merchantRequestId());
+                fields.put("CheckoutRequestID", attempt.checkoutRequestId());
+                fields.put("ResponseCode", "0");
+                answer = fields;
+            }
+            Map<String, Object> entry = entry(found.pushAnsweredAt(), "PUSH_ACCEPTED",
+                    "Daraja accepted the push: customer prompted", answer);
+            entry.put("httpStatus", found.pushAnswerStatus());
+            entries.add(entry);
         } else if ("PUSH".equals(attempt.source()) && attempt.status().isFinal()) {
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("resultCode", attempt.resultCode());
             answer.put("resultDesc", attempt.resultDesc());
-            entries.add(entry(found.resolvedAt(), "PUSH_ANSWER", "Push ended: " + attempt.reason(), answer));
+            if (found.pushAnswer() != null) {
+                answer.put("answer", json(found.pushAnswer()));      // as Daraja sent it (an HTML page stays text)
+            }
+            Map<String, Object> entry = entry(found.resolvedAt(), "PUSH_ANSWER", "Push ended: " + attempt.reason(), answer);
+            entry.put("httpStatus", found.pushAnswerStatus());
+            entries.add(entry);
         }
         for (AttemptHistory.Callback callback : found.callbacks()) {
             Map<String, Object> entry = entry(callback.receivedAt(), "CALLBACK",

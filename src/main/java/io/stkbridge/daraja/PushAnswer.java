@@ -11,21 +11,28 @@ import java.util.Locale;
  * so that nobody pushes the same payment again on a guess.
  */
 public record PushAnswer(boolean accepted, boolean tokenRefused, String merchantRequestId, String checkoutRequestId,
-                         Resolution resolution) {
+                         Resolution resolution, int httpStatus, String rawBody) {
+
+    /** The most of Daraja's answer body kept for the support timeline (an HTML error page can be long). */
+    static final int RAW_BODY_LIMIT = 4000;
 
     public static PushAnswer read(int httpStatus, String body) {
         var node = DarajaError.readTree(body);
+        String raw = body == null ? null : body.length() > RAW_BODY_LIMIT ? body.substring(0, RAW_BODY_LIMIT) : body;
         String responseCode = node.path("ResponseCode").asText("");
         String checkoutRequestId = node.path("CheckoutRequestID").asText("");
         if (httpStatus == 200 && "0".equals(responseCode) && !checkoutRequestId.isEmpty()) {
-            return new PushAnswer(true, false, node.path("MerchantRequestID").asText(null), checkoutRequestId, null);
+            return new PushAnswer(true, false, node.path("MerchantRequestID").asText(null), checkoutRequestId, null,
+                    httpStatus, raw);
         }
         DarajaError error = DarajaError.parse(body);
         if (error.isTokenRejection(httpStatus)) {
             return new PushAnswer(false, true, null, null,
-                    Resolution.of(Status.FAILED, "CONFIG_ERROR", false, error.errorCode(), "access token refused twice"));
+                    Resolution.of(Status.FAILED, "CONFIG_ERROR", false, error.errorCode(), "access token refused twice"),
+                    httpStatus, raw);
         }
-        return new PushAnswer(false, false, null, null, refusal(httpStatus, responseCode, node.path("ResponseDescription").asText(""), error));
+        return new PushAnswer(false, false, null, null,
+                refusal(httpStatus, responseCode, node.path("ResponseDescription").asText(""), error), httpStatus, raw);
     }
 
     private static Resolution refusal(int httpStatus, String responseCode, String responseDescription, DarajaError error) {

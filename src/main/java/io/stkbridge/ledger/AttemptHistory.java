@@ -14,8 +14,8 @@ public class AttemptHistory {
     /** The attempt and what happened to it, each list oldest first. The push request is stored without its secrets. */
     public record History(Attempt attempt, String intentJson, String pushRequestJson, OffsetDateTime pushAnsweredAt,
                           OffsetDateTime resolvedAt, OffsetDateTime nextQueryAt, int queryCount,
-                          OffsetDateTime deferredSince, OffsetDateTime nextPushAt, List<Callback> callbacks,
-                          List<Query> queries, List<Event> events) {
+                          OffsetDateTime deferredSince, OffsetDateTime nextPushAt, Integer pushAnswerStatus,
+                          String pushAnswer, List<Callback> callbacks, List<Query> queries, List<Event> events) {
     }
 
     public record Callback(OffsetDateTime receivedAt, String resultCode, String disposition, String rawBody) {
@@ -56,6 +56,7 @@ public class AttemptHistory {
                         row.getObject("next_query_at", OffsetDateTime.class), row.getInt("query_count"),
                         row.getObject("deferred_since", OffsetDateTime.class),
                         row.getObject("next_push_at", OffsetDateTime.class),
+                        (Integer) row.getObject("push_answer_status"), row.getString("push_answer"),
                         callbacks(connection, id), queries(connection, id), events(connection, id));
             }
         }

@@ -149,13 +149,16 @@ public class AttemptLedger {
     /** Daraja answered the push: ACCEPTED (customer prompted) or a final refusal. */
     public Attempt recordPushAnswer(Attempt attempt, PushAnswer answer) {
         if (!answer.accepted()) {
-            return resolvePush(attempt, answer.resolution());
+            return resolvePush(attempt, answer.resolution(), answer);
         }
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
                     attempt.attemptId());
+            if (updated == 1) {
+                update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(), attempt.attemptId());
+            }
             Attempt accepted = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(accepted);
             if (updated == 1) {
@@ -218,11 +221,19 @@ public class AttemptLedger {
 
     /** A push that ended without an acceptance: refused, failed before sending, or with an outcome nobody can know. */
     public Attempt resolvePush(Attempt attempt, Resolution resolution) {
+        return resolvePush(attempt, resolution, null);
+    }
+
+    /** As {@link #resolvePush(Attempt, Resolution)}, keeping Daraja's answer (if there was one) for the timeline. */
+    private Attempt resolvePush(Attempt attempt, Resolution resolution, PushAnswer answer) {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(current);
             if (current.status() != Status.PENDING_PUSH) {
                 return current;
+            }
+            if (answer != null) {
+                update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(), current.attemptId());
             }
             if (applyWaitingCallbacks(connection, current)) {
                 // Daraja's callback outranks whatever the push's own answer (or its absence) suggested.

@@ -15,7 +15,9 @@ import java.util.List;
 
 /**
  * Deletes attempts whose outcome was settled long ago: final, and every one of their outcome events published more than
- * the retention period ago. With them go their callbacks, queries and outbox rows. An attempt that still waits for a
+ * the retention period ago. With them go their callbacks, queries and outbox rows. Callbacks that named no attempt
+ * (disposition UNKNOWN_ATTEMPT: a callback for another system, or for an attempt already deleted) go once they are older
+ * than the period. An attempt that still waits for a
  * result, or has an event not yet on Kafka, is never touched. Each batch is one transaction that locks its attempts with
  * SKIP LOCKED, so several instances purge side by side without waiting for each other, and a callback arriving for an
  * attempt being purged waits for the batch and then finds no attempt.
@@ -60,6 +62,17 @@ public class Retention {
             LOG.info("Retention: deleted {} attempt(s) whose outcome was published before {} ({} days), with their "
                     + "callbacks, queries and outbox events", deleted, cutoff, days);
         }
+        int unmatched = 0;
+        for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+            int done = purgeUnmatchedCallbacks(cutoff);
+            unmatched += done;
+            if (done < batchSize) {
+                break;
+            }
+        }
+        if (unmatched > 0) {
+            LOG.info("Retention: deleted {} callback(s) received before {} that named no attempt", unmatched, cutoff);
+        }
         return deleted;
     }
 
@@ -91,6 +104,16 @@ public class Retention {
                 delete(connection, Sql.of(table), confirmed);
             }
             return new Batch(due.size(), confirmed.size());
+        });
+    }
+
+    /** Deletes up to one batch of callbacks that named no attempt, received before {@code cutoff}. */
+    int purgeUnmatchedCallbacks(OffsetDateTime cutoff) {
+        return transactions.inTransaction(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement(Sql.of("retention-delete-unmatched-callbacks"))) {
+                AttemptLedger.bind(delete, cutoff, batchSize);
+                return delete.executeUpdate();
+            }
         });
     }
 

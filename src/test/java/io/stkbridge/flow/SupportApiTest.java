@@ -137,6 +137,10 @@ class SupportApiTest {
             List<String> kinds = timeline(attempt).stream().map(e -> e.path("kind").asText()).toList();
             assertEquals(List.of("INTENT_RECEIVED", "PUSH_REQUEST", "PUSH_ACCEPTED", "OUTCOME_EVENT", "CALLBACK", "OUTCOME_EVENT"),
                     kinds, "in the order it happened");
+            JsonNode accepted = timeline(attempt).get(2);
+            assertEquals(200, accepted.path("httpStatus").asInt(), "Daraja's answer as it came: " + accepted);
+            assertEquals(outcome.path("checkoutRequestId").asText(), accepted.path("detail").path("CheckoutRequestID").asText());
+            assertFalse(accepted.path("detail").path("CustomerMessage").asText().isEmpty(), "the raw answer, not only its ids");
             JsonNode push = timeline(attempt).get(1).path("detail");
             assertEquals("174379", push.path("BusinessShortCode").asText());
             assertTrue(push.path("Password").isMissingNode(), "no password in the stored push request");
@@ -152,6 +156,18 @@ class SupportApiTest {
         assertFalse(body.contains(TestStack.PASSKEY), "no passkey");
         assertFalse(body.contains(TestStack.CALLBACK_SECRET));
         assertEquals(404, getRaw("/api/attempts/no-such-attempt", READER).statusCode());
+    }
+
+    @Test
+    void aRefusedPushShowsDarajasAnswerAsItCame() throws Exception {
+        String refused = stack.pay(4002);
+        JsonNode outcome = stack.outcomes.awaitFinal(refused, BOUND);
+        assertEquals("REJECTED", outcome.path("status").asText());
+        JsonNode answer = timeline(get("/api/attempts/" + outcome.path("attemptId").asText(), READER)).stream()
+                .filter(e -> e.path("kind").asText().equals("PUSH_ANSWER")).findFirst().orElseThrow();
+        assertEquals(400, answer.path("httpStatus").asInt(), answer.toString());
+        assertTrue(answer.path("detail").path("answer").path("errorCode").asText().startsWith("400.002"), answer.toString());
+        assertEquals(answer.path("detail").path("resultCode").asText(), answer.path("detail").path("answer").path("errorCode").asText());
     }
 
     @Test

@@ -194,6 +194,47 @@ class IntakeBatchesTest {
         assertThrows(NullPointerException.class, () -> batches.open(intent(intent), worker(batch, 1)));
     }
 
+    @Test
+    void aCopyArrivingWhileAnEarlierOneIsPushedWaitsForItAndThenAsksTheLedger() throws Exception {
+        java.util.List<String> ledgerCalls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        io.stkbridge.ledger.AttemptLedger ledger = new io.stkbridge.ledger.AttemptLedger(null, null, null, null, null, null, null) {
+            @Override
+            public Intake open(PaymentIntent intent) {
+                ledgerCalls.add(intent.intentId() + (ledgerCalls.isEmpty() ? " opened" : " redelivered"));
+                return new Intake(null, ledgerCalls.size() == 1);
+            }
+        };
+        String intent = IntentPublisher.intent("again", "ORD-9", 100, "0708374149");
+        CountDownLatch firstPushUnderWay = new CountDownLatch(1);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:open-and-push").process(exchange -> {
+                    Intake intake = intakeBatches.open(intent(exchange.getMessage().getBody(String.class)), exchange);
+                    if (intake.pushNow()) {
+                        firstPushUnderWay.countDown();
+                        assertTrue(release.await(30, TimeUnit.SECONDS));      // the push waits for Daraja
+                        ledgerCalls.add("first push answered");
+                    }
+                });
+            }
+        });
+        context.start();
+        intakeBatches = new IntakeBatches(reader, ledger, workers, 4, new io.stkbridge.WorkSlots(2),
+                context.createProducerTemplate(), "direct:open-and-push");
+        consumer.assign(List.of(P0, P1));
+
+        handOut(intakeBatches, record(P0, 1, intent));
+        assertTrue(firstPushUnderWay.await(30, TimeUnit.SECONDS));
+        handOut(intakeBatches, record(P1, 1, intent));        // the producer's retry, in the next batch
+        release.countDown();
+        await("both copies", () -> intakeBatches.unfinishedRecords() == 0);
+        // the second copy waited for the first push to be answered before the ledger saw it
+        assertEquals(List.of("again opened", "first push answered", "again redelivered"), ledgerCalls);
+    }
+
+    IntakeBatches intakeBatches;
+
     /** The exchange a worker gets for the record at {@code index}. */
     private static Exchange worker(Exchange batch, int index) {
         Exchange worker = batch.copy();

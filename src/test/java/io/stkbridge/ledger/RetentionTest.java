@@ -54,6 +54,11 @@ class RetentionTest {
 
         ledger.attempt("keep-recent", "FAILED", recent, recent);                  // settled within the period
         ledger.event("keep-recent", "order-n", recent, recent.plusSeconds(1));
+
+        for (int i = 0; i < 3; i++) {                            // callbacks that named no attempt
+            ledger.callback("no-such-attempt-old-" + i, old, "UNKNOWN_ATTEMPT");
+        }
+        ledger.callback("no-such-attempt-recent", recent, "UNKNOWN_ATTEMPT");
     }
 
     private static List<String> attempts(TestLedger ledger) {
@@ -75,7 +80,9 @@ class RetentionTest {
             assertEquals(KEPT, attempts(ledger));
             assertEquals(List.of("keep-corrected", "keep-corrected", "keep-recent", "keep-unpublished", "keep-unpublished",
                     "keep-waiting"), ledger.column("SELECT attempt_id FROM stk_outbox ORDER BY attempt_id"));
-            assertEquals(List.of("keep-unpublished"), ledger.column("SELECT attempt_id FROM stk_callback"));
+            assertEquals(List.of("keep-unpublished", "no-such-attempt-recent"),
+                    ledger.column("SELECT attempt_id FROM stk_callback ORDER BY attempt_id"),
+                    "callbacks that named no attempt go after the period too (3, in batches of 2)");
             assertEquals(List.of("keep-waiting"), ledger.column("SELECT attempt_id FROM stk_query"));
             assertEquals(0, retention.purge(), "nothing more is due");
 

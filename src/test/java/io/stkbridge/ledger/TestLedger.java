@@ -72,8 +72,12 @@ final class TestLedger implements AutoCloseable {
     }
 
     void callback(String attemptId, OffsetDateTime receivedAt) {
-        execute("INSERT INTO stk_callback (attempt_id, raw_body, received_at, disposition) VALUES (?, '{}', ?, 'APPLIED')",
-                attemptId, receivedAt);
+        callback(attemptId, receivedAt, "APPLIED");
+    }
+
+    void callback(String attemptId, OffsetDateTime receivedAt, String disposition) {
+        execute("INSERT INTO stk_callback (attempt_id, raw_body, received_at, disposition) VALUES (?, '{}', ?, ?)",
+                attemptId, receivedAt, disposition);
     }
 
     void query(String attemptId, OffsetDateTime requestedAt) {

@@ -1,0 +1,1 @@
+UPDATE stk_attempt SET push_answer_status = ?, push_answer = ? WHERE attempt_id = ?
