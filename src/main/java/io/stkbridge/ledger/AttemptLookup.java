@@ -2,6 +2,7 @@ package io.stkbridge.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.outcome.Status;
 
 
 /** Finds attempts for the query API and commands, and shows an attempt's state without its secrets. */
@@ -25,6 +26,12 @@ public class AttemptLookup {
         Attempt attempt = ledger.findByAttemptOrCheckoutId(id)
                 .orElseThrow(() -> new AttemptNotFoundException("no attempt " + id));
         return queryable(attempt);
+    }
+
+    /** The attempt's status now (after a query, for the log). */
+    public Status statusOf(String attemptId) {
+        return ledger.findByAttemptOrCheckoutId(attemptId)
+                .orElseThrow(() -> new AttemptNotFoundException("no attempt " + attemptId)).status();
     }
 
     /** A query command: {@code {"checkoutRequestId":"ws_CO_…"}} or {@code {"intentId":"…"}}. */
