@@ -3,14 +3,19 @@ package io.stkbridge.daraja;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Readiness: an OAuth token is obtainable for each merchant. It reads only what the token cache already knows and never
- * fetches a token itself. A merchant is DOWN when it has no valid token and Daraja refused its last token request
- * (wrong consumer key/secret for the environment, or any other non-200 OAuth answer). A fetch that never reached
- * Daraja is an outage: that is reported in the details but keeps the check UP, like the paused intake, so that the
- * instance still receives callbacks while Daraja is away.
+ * Readiness: an OAuth token is obtainable for the merchants. It reads only what the token cache already knows and never
+ * fetches a token itself. A merchant is REFUSED when it has no valid token and Daraja refused its last token request
+ * (wrong consumer key/secret for the environment, or any other non-200 OAuth answer).
+ * <p>
+ * The check is DOWN only when every merchant is REFUSED: the instance can push for nobody (typically a rollout with
+ * wrong secrets). Some merchants REFUSED keep it UP, named in the message and details: an unready instance receives no
+ * callbacks at all, and the other merchants' customers are paying. A fetch that never reached Daraja is an outage:
+ * reported in the details, and UP, like the paused intake, so that callbacks still arrive while Daraja is away.
  */
 public class DarajaTokenHealth extends AbstractHealthCheck {
 
@@ -30,19 +35,24 @@ public class DarajaTokenHealth extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        StringBuilder refused = new StringBuilder();
+        List<String> refused = new ArrayList<>();
         for (Merchant merchant : merchants.all()) {
             DarajaTokenCache.TokenState state = tokens.state(merchant);
             builder.detail("merchant." + merchant.name(), state.name());
             if (state == DarajaTokenCache.TokenState.REFUSED) {
-                refused.append(refused.isEmpty() ? "" : ", ").append(merchant.name());
+                refused.add(merchant.name());
             }
         }
         if (refused.isEmpty()) {
             builder.up();
+            return;
+        }
+        builder.message("Daraja refused the OAuth token request of merchant(s) " + String.join(", ", refused)
+                + " (consumer key/secret, environment)");
+        if (refused.size() == merchants.all().size()) {
+            builder.down();
         } else {
-            builder.message("Daraja refused the OAuth token request of merchant(s) " + refused
-                    + " (consumer key/secret, environment)").down();
+            builder.up();
         }
     }
 }

@@ -210,7 +210,7 @@ class MultiMerchantFlowTest {
     }
 
     @Test
-    void refusedCredentialsFailTheirMerchantOnlyAndMakeTheTokenCheckDown() throws Exception {
+    void refusedCredentialsFailTheirMerchantOnlyAndAreNamedByTheTokenCheck() throws Exception {
         String broken = pay("broken", 130);
         String fine = pay("shop", 131);
 
@@ -222,7 +222,8 @@ class MultiMerchantFlowTest {
         HealthCheck check = HealthCheckRegistry.get(app.context()).getCheck("daraja-tokens").orElseThrow();
         assertTrue(check.isReadiness() && !check.isLiveness(), "token readiness only");
         HealthCheck.Result result = check.call();
-        assertEquals(HealthCheck.State.DOWN, result.getState());
+        // the others' customers are paying: the instance stays ready, so that their callbacks still arrive
+        assertEquals(HealthCheck.State.UP, result.getState());
         assertEquals("REFUSED", result.getDetails().get("merchant.broken"));
         assertEquals("VALID", result.getDetails().get("merchant.shop"));
         assertTrue(result.getMessage().orElse("").contains("broken"));
