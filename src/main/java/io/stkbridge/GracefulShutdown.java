@@ -1,5 +1,7 @@
 package io.stkbridge;
 
+import io.stkbridge.kafka.IntakeBatches;
+
 import io.stkbridge.ledger.Outbox;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
@@ -42,6 +44,7 @@ public class GracefulShutdown extends DefaultShutdownStrategy {
 
     private final Outbox outbox;
     private volatile Consumer relayConsumer;
+    private volatile IntakeBatches intake;
 
     public GracefulShutdown(CamelContext context, Outbox outbox) {
         super(context);
@@ -68,11 +71,27 @@ public class GracefulShutdown extends DefaultShutdownStrategy {
      * in-flight exchanges, except that the relay's consumer is kept (see {@link #shutdownNow}): stopping a consumer
      * stops its route's processors, and the final flush runs them once more before it is stopped.
      */
+    /** Before the routes stop, the intake hands out no more records and lets its consumer commit what is done. */
+    public void drainFirst(IntakeBatches intakeBatches) {
+        this.intake = intakeBatches;
+    }
+
     @Override
     public void shutdownForced(CamelContext context, List<RouteStartupOrder> routes) throws Exception {
+        long timeout = getTimeout();
+        long started = System.nanoTime();
         try {
+            IntakeBatches draining = intake;
+            if (draining != null && context.isStopping()) {
+                // the pushes under way finish and their offsets are committed while the consumer still polls; the
+                // routes' own shutdown then gets what is left of the timeout, so the bound stays the same
+                draining.drain(Duration.ofNanos(getTimeUnit().toNanos(timeout)));
+                long left = getTimeUnit().toNanos(timeout) - (System.nanoTime() - started);
+                setTimeout(Math.max(1, getTimeUnit().convert(left, TimeUnit.NANOSECONDS)));
+            }
             super.shutdownForced(context, routes);
         } finally {
+            setTimeout(timeout);
             Consumer relay = relayConsumer;
             relayConsumer = null;
             if (relay != null) {

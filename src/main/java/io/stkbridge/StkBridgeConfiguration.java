@@ -202,7 +202,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("callbackDataSource", callbackDataSource);
         Outbox outbox = new Outbox(callbackTransactions, clock, outboxBatch, outboxLease, instanceId);
         // SIGTERM: Camel's graceful shutdown of the routes, then the outbox emptied onto Kafka (GracefulShutdown)
-        GracefulShutdown.install(context, outbox);
+        GracefulShutdown shutdown = GracefulShutdown.install(context, outbox);
         LedgerHealth ledgerHealth = new LedgerHealth(outbox,
                 settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
         DarajaTokenHealth tokenHealth = new DarajaTokenHealth(merchants, tokens);
@@ -262,6 +262,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         IntakeBatches intakeBatches = new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
                 intakeThreads, maxInFlight, workSlots, context.createProducerTemplate(), "direct:intake-record");
         registry.bind("intakeBatches", intakeBatches);
+        shutdown.drainFirst(intakeBatches);
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
         context.addService(new ServiceSupport() {
             @Override

@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -59,6 +60,8 @@ public class IntakeBatches {
     /** The intent this record's exchange is processing, once it started to: released when the record is done. */
     private static final String CLAIMED_INTENT = "intakeClaimedIntent";
     private static final Logger LOG = LoggerFactory.getLogger(IntakeBatches.class);
+    /** When stopping, how long the records' batches may wait for the consumer's next poll to commit them. */
+    private static final Duration COMMIT_WAIT_WHEN_STOPPING = Duration.ofSeconds(3);
 
     private record FirstCopy(int index, String contentHash) {
     }
@@ -74,6 +77,8 @@ public class IntakeBatches {
         private final Map<TopicPartition, Long> lastOffsets;
         private final AtomicInteger unfinished;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        /** Polled while stopping: none of its records is processed, and it is never committed. */
+        private volatile boolean leftForNextRun;
 
         private Batch(List<Message> records, Map<String, FirstCopy> firstCopies, Map<TopicPartition, Long> lastOffsets) {
             this.records = records;
@@ -106,6 +111,8 @@ public class IntakeBatches {
     private final AtomicInteger unfinishedRecords = new AtomicInteger();
     private final Map<String, CompletableFuture<Void>> intentsInProgress = new ConcurrentHashMap<>();
     private final Object recordDone = new Object();
+    private final Object committed = new Object();
+    private volatile boolean draining;
 
     /**
      * @param workers     the intake threads: as many as records may be processed at once (STK_MAX_IN_FLIGHT)
@@ -156,6 +163,13 @@ public class IntakeBatches {
      */
     public void processRecords(Exchange exchange) throws InterruptedException {
         Batch batch = exchange.getProperty(BATCH, Batch.class);
+        if (draining) {
+            batch.leftForNextRun = true;
+            batch.unfinished.set(0);
+            uncommitted.add(batch);
+            LOG.info("Stopping: {} intent record(s) polled now are left for the next run", batch.records.size());
+            return;
+        }
         uncommitted.add(batch);
         for (int index = 0; index < batch.records.size(); index++) {
             Exchange work = new DefaultExchange(exchange.getContext());
@@ -260,7 +274,7 @@ public class IntakeBatches {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Set<TopicPartition> assigned = consumer.assignment();
         Exception failure = null;
-        for (Batch head; (head = uncommitted.peek()) != null && head.done(); ) {
+        for (Batch head; (head = uncommitted.peek()) != null && head.done() && !head.leftForNextRun; ) {
             failure = head.failure.get();
             if (failure != null) {
                 break;
@@ -276,6 +290,9 @@ public class IntakeBatches {
         }
         if (!offsets.isEmpty()) {
             consumer.commitSync(offsets);
+            synchronized (committed) {
+                committed.notifyAll();
+            }
         }
         if (failure != null) {
             int givenUp = uncommitted.size();
@@ -283,6 +300,43 @@ public class IntakeBatches {
             throw new UncommittableBatchException("an intake record failed (" + failure.getMessage() + "): " + givenUp
                     + " batch(es) left uncommitted, reading again from the last committed offsets", failure);
         }
+    }
+
+    /**
+     * Stopping: no more records are handed out (batches polled from now on are left for the next run); waits until the
+     * records under way are done and the consumer thread has committed their batches, or {@code within} has passed.
+     * The consumer keeps polling meanwhile, which is when it commits; if it does not (the intake is suspended during a
+     * Daraja outage), the done batches stay uncommitted and are read again at the next start, where the ledger finds
+     * them done.
+     */
+    public void drain(Duration within) throws InterruptedException {
+        draining = true;
+        long deadline = System.nanoTime() + within.toNanos();
+        synchronized (recordDone) {
+            while (unfinishedRecords.get() > 0 && System.nanoTime() < deadline) {
+                recordDone.wait(Math.max(1, Math.min(200, (deadline - System.nanoTime()) / 1_000_000)));
+            }
+        }
+        long commitDeadline = Math.min(deadline, System.nanoTime() + COMMIT_WAIT_WHEN_STOPPING.toNanos());
+        synchronized (committed) {
+            while (doneButUncommitted() && System.nanoTime() < commitDeadline) {
+                committed.wait(Math.max(1, Math.min(200, (commitDeadline - System.nanoTime()) / 1_000_000)));
+            }
+        }
+        if (unfinishedRecords.get() > 0 || doneButUncommitted()) {
+            LOG.warn("Stopping: {} intent record(s) still under way, {} batch(es) not committed; they are read again at the "
+                    + "next start", unfinishedRecords.get(), uncommitted.stream().filter(b -> !b.leftForNextRun).count());
+        }
+    }
+
+    /** Whether {@link #drain} was called: the bridge is stopping. */
+    boolean draining() {
+        return draining;
+    }
+
+    private boolean doneButUncommitted() {
+        Batch head = uncommitted.peek();
+        return head != null && head.done() && !head.leftForNextRun && head.failure.get() == null;
     }
 
     /** Records handed to the intake threads and not done yet, over every batch. */

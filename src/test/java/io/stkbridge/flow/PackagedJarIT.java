@@ -185,6 +185,9 @@ class PackagedJarIT {
             second.destroy();
             assertTrue(second.waitFor(60, TimeUnit.SECONDS));
         }
+        // the first process committed every record it had processed before it stopped: none is read again
+        String secondOutput = read(secondLog);
+        assertFalse(secondOutput.contains("redelivered"), secondOutput);
         Map<String, Long> pushesPerOrder = daraja.pushes().stream()
                 .collect(Collectors.groupingBy(ReceivedPush::accountReference, Collectors.counting()));
         assertEquals(new TreeSet<>(orders), new TreeSet<>(pushesPerOrder.keySet()), "every intent pushed");

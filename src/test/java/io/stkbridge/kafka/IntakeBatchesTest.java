@@ -167,6 +167,42 @@ class IntakeBatchesTest {
     }
 
     @Test
+    void stoppingLetsThePushesUnderWayFinishAndBeCommittedAndLeavesNewRecordsForTheNextRun() throws Exception {
+        IntakeBatches batches = batches(4);
+        handOut(batches, record(P0, 1, "hold-1"), record(P0, 2, "x-2"));
+        java.util.concurrent.Future<?> draining = Executors.newSingleThreadExecutor().submit(() -> {
+            batches.drain(Duration.ofSeconds(30));
+            return null;
+        });
+        await("the drain to start", () -> {
+            try {
+                Exchange late = handOutAndReturn(batches, record(P0, 3, "late-3"));
+                return late != null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertFalse(draining.isDone(), "the stop waits for the push under way");
+        release.countDown();
+        await("the push under way", () -> batches.unfinishedRecords() == 0);
+        while (!draining.isDone()) {               // the consumer keeps polling while the bridge stops
+            batches.commitDone(consumer);
+            Thread.sleep(5);
+        }
+        draining.get();
+        assertEquals(3L, committed(P0), "what was under way is committed; the record polled while stopping is not");
+        assertFalse(processed.containsKey("late-3"), "a record polled while stopping is left for the next run");
+    }
+
+    /** Hands a batch out once the intake is draining (before that, returns null and hands nothing out). */
+    private Exchange handOutAndReturn(IntakeBatches batches, Exchange record) throws Exception {
+        if (!batches.draining()) {
+            return null;
+        }
+        return handOut(batches, record);
+    }
+
+    @Test
     void onlyPartitionsThisConsumerHoldsNowAreCommitted() throws Exception {
         IntakeBatches batches = batches(4);
         handOut(batches, record(P0, 5, "a"), record(P1, 6, "b"));
