@@ -54,11 +54,14 @@ class WorkSlotsTest {
         WorkSlots slots = new WorkSlots(2);
         AtomicInteger working = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
+        CountDownLatch twoWorking = new CountDownLatch(2);
         List<Future<Object>> done = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             done.add(threads.submit(() -> slots.work(() -> {
                 most.accumulateAndGet(working.incrementAndGet(), Math::max);
-                Thread.sleep(20);
+                twoWorking.countDown();
+                // every record keeps working until two work at once: a third would have to get in now if it could
+                assertTrue(twoWorking.await(30, TimeUnit.SECONDS));
                 working.decrementAndGet();
                 return null;
             })));
