@@ -40,6 +40,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -103,6 +104,8 @@ class MultiInstanceTest {
     private final List<QueryCall> queryCalls = new CopyOnWriteArrayList<>();
     private final Set<String> sentByVictim = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean victimSlow = new AtomicBoolean();
+    /** Once the victim is slow, its queries and relay hold their claims until it is cut off (no race with the snapshot). */
+    private final CountDownLatch victimCutOff = new CountDownLatch(1);
 
     @AfterEach
     void stop() throws Exception {
@@ -177,6 +180,7 @@ class MultiInstanceTest {
                 .stream().map(r -> r.get(0)).toList());
         Set<String> eventsLeftClaimed = new TreeSet<>(pg.rows(
                 "SELECT event_id FROM stk_outbox WHERE claimed_by = ? AND published_at IS NULL", VICTIM).stream().map(r -> r.get(0)).toList());
+        victimCutOff.countDown();                        // what it was doing goes on, and reaches Kafka at most
         instances.get(VICTIM).crash();
         long crashedNanos = System.nanoTime();
         assertTrue(decidedAtCrash < INTENTS, "the crash came mid-run: " + decidedAtCrash + " of " + INTENTS + " decided");
@@ -350,7 +354,7 @@ class MultiInstanceTest {
             AdviceWith.adviceWith(instance.context(), "stk-query", route -> {
                 route.weaveById("call-stk-query").before().process(exchange -> {
                     if (victim && victimSlow.get()) {
-                        Thread.sleep(2000);          // waiting for a connection to Daraja, before anything is sent
+                        victimCutOff.await(60, TimeUnit.SECONDS);   // waiting for a connection to Daraja, before anything is sent
                     }
                     Attempt attempt = exchange.getProperty("attempt", Attempt.class);
                     queriesInFlight.put(exchange.getExchangeId(),
@@ -367,7 +371,7 @@ class MultiInstanceTest {
                     .process(exchange -> {
                         if (victim) {
                             if (victimSlow.get()) {
-                                Thread.sleep(500);
+                                victimCutOff.await(60, TimeUnit.SECONDS);   // Kafka slow to take its events
                             }
                             for (Object event : exchange.getProperty("events", List.class)) {
                                 sentByVictim.add(((OutcomeEvent) event).eventId());
