@@ -1,7 +1,6 @@
 package io.stkbridge;
 
 import io.stkbridge.kafka.IntakeBatches;
-
 import io.stkbridge.ledger.Outbox;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
@@ -23,6 +22,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * How stk-bridge stops (SIGTERM, or Camel Main stopping): Camel's graceful shutdown, then a last run of the outbox relay.
  * <ol>
+ * <li>The intake hands out no more records; the pushes under way finish and the intake's consumer, still polling,
+ * commits their batches ({@link IntakeBatches#drain}). This and the next step share {@code STK_SHUTDOWN_TIMEOUT_SECONDS}.</li>
  * <li>Camel suspends every route's consumer at once: no new intent, query command or sweep starts. What is already
  * in flight goes on: the intents of the poll being processed are recorded, pushed and committed, queries and deferred
  * pushes already started finish. The callbacks route is deferred ({@code shutdownRoute: Defer}): Daraja's answers to
@@ -66,16 +67,16 @@ public class GracefulShutdown extends DefaultShutdownStrategy {
         return strategy;
     }
 
-    /**
-     * Called when the CamelContext stops. Camel's graceful shutdown stops every route's consumer and waits for the
-     * in-flight exchanges, except that the relay's consumer is kept (see {@link #shutdownNow}): stopping a consumer
-     * stops its route's processors, and the final flush runs them once more before it is stopped.
-     */
     /** Before the routes stop, the intake hands out no more records and lets its consumer commit what is done. */
     public void drainFirst(IntakeBatches intakeBatches) {
         this.intake = intakeBatches;
     }
 
+    /**
+     * Called when the CamelContext stops. Camel's graceful shutdown stops every route's consumer and waits for the
+     * in-flight exchanges, except that the relay's consumer is kept (see {@link #shutdownNow}): stopping a consumer
+     * stops its route's processors, and the final flush runs them once more before it is stopped.
+     */
     @Override
     public void shutdownForced(CamelContext context, List<RouteStartupOrder> routes) throws Exception {
         long timeout = getTimeout();

@@ -190,12 +190,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
                 Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed, workSlots);
         Transactions transactions = new Transactions(dataSource);
-        AttemptLedger ledger = new AttemptLedger(transactions, new OutcomeEvents(mapper), pushRequests, mapper, clock,
-                querySchedule, instanceId);
+        OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
+        AttemptLedger ledger = new AttemptLedger(transactions, outcomeEvents, pushRequests, mapper, clock, querySchedule,
+                instanceId);
         // callbacks and the relay on their own connections (STK_DB_CALLBACK_POOL_SIZE): the same ledger, other pool
         Transactions callbackTransactions = new Transactions(callbackDataSource);
-        AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, new OutcomeEvents(mapper), pushRequests,
-                mapper, clock, querySchedule, instanceId);
+        AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
+                querySchedule, instanceId);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);

@@ -2,7 +2,6 @@ package io.stkbridge;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
@@ -18,7 +17,7 @@ import java.util.function.Supplier;
  * <p>
  * Threads that never took a slot (callbacks, sweeper, relay) are not affected.
  */
-public class WorkSlots extends EventNotifierSupport {
+public class WorkSlots extends SendEventNotifier {
 
     /** WAITING_ON_SEND: gave its slot up for one HTTP or Kafka send, takes it back when the send is done. */
     private enum State { NONE, WORKING, WAITING, WAITING_ON_SEND }
@@ -27,17 +26,8 @@ public class WorkSlots extends EventNotifierSupport {
     private final ThreadLocal<State> state = ThreadLocal.withInitial(() -> State.NONE);
 
     public WorkSlots(int slots) {
+        super(true);
         this.slots = new Semaphore(slots, true);
-        setIgnoreCamelContextEvents(true);
-        setIgnoreCamelContextInitEvents(true);
-        setIgnoreRouteEvents(true);
-        setIgnoreServiceEvents(true);
-        setIgnoreStepEvents(true);
-        setIgnoreExchangeCreatedEvent(true);
-        setIgnoreExchangeCompletedEvent(true);
-        setIgnoreExchangeFailedEvents(true);
-        setIgnoreExchangeRedeliveryEvents(true);
-        setIgnoreExchangeAsyncProcessingStartedEvents(true);
     }
 
     /** Runs the work of one record holding a slot (taken when one is free), except while it waits. */

@@ -27,13 +27,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * The intake's batches of intent records. Each record is processed (read, attempt recorded, pushed) on one of the
@@ -62,6 +60,7 @@ public class IntakeBatches {
     private static final Logger LOG = LoggerFactory.getLogger(IntakeBatches.class);
     /** When stopping, how long the records' batches may wait for the consumer's next poll to commit them. */
     private static final Duration COMMIT_WAIT_WHEN_STOPPING = Duration.ofSeconds(3);
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private record FirstCopy(int index, String contentHash) {
     }
@@ -110,8 +109,8 @@ public class IntakeBatches {
     private final ConcurrentLinkedDeque<Batch> uncommitted = new ConcurrentLinkedDeque<>();
     private final AtomicInteger unfinishedRecords = new AtomicInteger();
     private final Map<String, CompletableFuture<Void>> intentsInProgress = new ConcurrentHashMap<>();
-    private final Object recordDone = new Object();
-    private final Object committed = new Object();
+    /** Notified when a record is done and when batches are committed. */
+    private final Object progress = new Object();
     private volatile boolean draining;
 
     /**
@@ -183,11 +182,8 @@ public class IntakeBatches {
                 finished(batch, work, e);
             }
         }
-        synchronized (recordDone) {
-            while (unfinishedRecords.get() > threads && batch.failure.get() == null && !exchange.getContext().isStopping()) {
-                recordDone.wait(1000);
-            }
-        }
+        awaitProgress(() -> unfinishedRecords.get() <= threads || batch.failure.get() != null
+                || exchange.getContext().isStopping(), NO_DEADLINE);
     }
 
     private void process(Batch batch, Exchange work) {
@@ -218,9 +214,7 @@ public class IntakeBatches {
         }
         batch.unfinished.decrementAndGet();
         unfinishedRecords.decrementAndGet();
-        synchronized (recordDone) {
-            recordDone.notifyAll();
-        }
+        signalProgress();
     }
 
     /**
@@ -243,25 +237,10 @@ public class IntakeBatches {
         CompletableFuture<Void> earlier;
         while ((earlier = intentsInProgress.putIfAbsent(intent.intentId(), claim.done())) != null) {
             LOG.info("Intent {} is already being processed from an earlier delivery: waiting for it", intent.intentId());
-            CompletableFuture<Void> earlierCopy = earlier;
-            slots.whileWaiting(() -> {
-                awaitQuietly(earlierCopy);
-                return null;
-            });
+            slots.whileWaiting(earlier::get);
         }
         exchange.setProperty(CLAIMED_INTENT, claim);
         return ledger.open(intent);
-    }
-
-    private static void awaitQuietly(CompletableFuture<Void> earlier) throws InterruptedException, ExecutionException {
-        while (true) {
-            try {
-                earlier.get(1, TimeUnit.SECONDS);
-                return;
-            } catch (TimeoutException e) {
-                // still under way (a push waits for Daraja): keep waiting, interruptibly
-            }
-        }
     }
 
     /**
@@ -290,9 +269,7 @@ public class IntakeBatches {
         }
         if (!offsets.isEmpty()) {
             consumer.commitSync(offsets);
-            synchronized (committed) {
-                committed.notifyAll();
-            }
+            signalProgress();
         }
         if (failure != null) {
             int givenUp = uncommitted.size();
@@ -312,20 +289,31 @@ public class IntakeBatches {
     public void drain(Duration within) throws InterruptedException {
         draining = true;
         long deadline = System.nanoTime() + within.toNanos();
-        synchronized (recordDone) {
-            while (unfinishedRecords.get() > 0 && System.nanoTime() < deadline) {
-                recordDone.wait(Math.max(1, Math.min(200, (deadline - System.nanoTime()) / 1_000_000)));
-            }
-        }
+        awaitProgress(() -> unfinishedRecords.get() == 0, deadline);
         long commitDeadline = Math.min(deadline, System.nanoTime() + COMMIT_WAIT_WHEN_STOPPING.toNanos());
-        synchronized (committed) {
-            while (doneButUncommitted() && System.nanoTime() < commitDeadline) {
-                committed.wait(Math.max(1, Math.min(200, (commitDeadline - System.nanoTime()) / 1_000_000)));
-            }
-        }
+        awaitProgress(() -> !doneButUncommitted(), commitDeadline);
         if (unfinishedRecords.get() > 0 || doneButUncommitted()) {
             LOG.warn("Stopping: {} intent record(s) still under way, {} batch(es) not committed; they are read again at the "
                     + "next start", unfinishedRecords.get(), uncommitted.stream().filter(b -> !b.leftForNextRun).count());
+        }
+    }
+
+    private void signalProgress() {
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    /** Waits until {@code done} holds or the deadline ({@link System#nanoTime}) has passed, re-checking every 200 ms. */
+    private void awaitProgress(BooleanSupplier done, long deadline) throws InterruptedException {
+        synchronized (progress) {
+            while (!done.getAsBoolean()) {
+                long left = deadline == NO_DEADLINE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                progress.wait(Math.max(1, Math.min(200, left / 1_000_000)));
+            }
         }
     }
 

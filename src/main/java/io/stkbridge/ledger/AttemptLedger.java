@@ -155,10 +155,7 @@ public class AttemptLedger {
             OffsetDateTime now = now();
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
-                    attempt.attemptId());
-            if (updated == 1) {
-                update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(), attempt.attemptId());
-            }
+                    answer.httpStatus(), answer.rawBody(), attempt.attemptId());
             Attempt accepted = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(accepted);
             if (updated == 1) {

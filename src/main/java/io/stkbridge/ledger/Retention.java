@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Deletes attempts whose outcome was settled long ago: final, and every one of their outcome events published more than
@@ -50,33 +51,35 @@ public class Retention {
             return 0;
         }
         OffsetDateTime cutoff = OffsetDateTime.now(clock).minus(Duration.ofDays(days));
-        int deleted = 0;
-        for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-            Batch done = purgeBatch(cutoff);
-            deleted += done.deleted();
-            if (done.found() < batchSize) {
-                break;
-            }
-        }
+        int deleted = inBatches(() -> purgeBatch(cutoff));
         if (deleted > 0) {
             LOG.info("Retention: deleted {} attempt(s) whose outcome was published before {} ({} days), with their "
                     + "callbacks, queries and outbox events", deleted, cutoff, days);
         }
-        int unmatched = 0;
-        for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+        int unmatched = inBatches(() -> {
             int done = purgeUnmatchedCallbacks(cutoff);
-            unmatched += done;
-            if (done < batchSize) {
-                break;
-            }
-        }
+            return new Batch(done, done);
+        });
         if (unmatched > 0) {
             LOG.info("Retention: deleted {} callback(s) received before {} that named no attempt", unmatched, cutoff);
         }
         return deleted;
     }
 
-    /** How many attempts a batch found due and locked, and how many of them it deleted. */
+    /** Batches until one is not full (or the per-run bound); returns how many rows they deleted. */
+    private int inBatches(Supplier<Batch> batch) {
+        int deleted = 0;
+        for (int run = 0; run < MAX_BATCHES_PER_RUN; run++) {
+            Batch done = batch.get();
+            deleted += done.deleted();
+            if (done.found() < batchSize) {
+                break;
+            }
+        }
+        return deleted;
+    }
+
+    /** How many rows a batch found due (and locked), and how many of them it deleted. */
     record Batch(int found, int deleted) {
     }
 

@@ -2,10 +2,10 @@ package io.stkbridge.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.stkbridge.SendEventNotifier;
 import io.stkbridge.ledger.Attempt;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * connection refused, timeout, reset). Every try counts, re-sends and connect retries included. It reads Camel's
  * "exchange sent" events of the routes' Daraja {@code toD} steps, so no route has to time anything.
  */
-public class DarajaLatency extends EventNotifierSupport {
+public class DarajaLatency extends SendEventNotifier {
 
     /** The exchange property that names the merchant of a token request (push and query exchanges carry the attempt). */
     public static final String MERCHANT_PROPERTY = "darajaMerchant";
@@ -28,18 +28,8 @@ public class DarajaLatency extends EventNotifierSupport {
     private final Supplier<MeterRegistry> registry;
 
     public DarajaLatency(Supplier<MeterRegistry> registry) {
+        super(false);
         this.registry = registry;
-        setIgnoreCamelContextEvents(true);
-        setIgnoreCamelContextInitEvents(true);
-        setIgnoreRouteEvents(true);
-        setIgnoreServiceEvents(true);
-        setIgnoreStepEvents(true);
-        setIgnoreExchangeCreatedEvent(true);
-        setIgnoreExchangeCompletedEvent(true);
-        setIgnoreExchangeFailedEvents(true);
-        setIgnoreExchangeRedeliveryEvents(true);
-        setIgnoreExchangeSendingEvents(true);
-        setIgnoreExchangeAsyncProcessingStartedEvents(true);
     }
 
     @Override
