@@ -234,7 +234,8 @@ function renderAttempt() {
     onclick: () => { state.revealed = !state.revealed; renderAttempt(); } }, state.revealed ? 'Hide' : 'Show full number');
   const facts = [
     ['Phone', el('span', {}, el('span', { id: 'attempt-phone', class: 'mono' }, phoneText(a)), ' ', a.phoneNumber ? reveal : null)],
-    ['M-Pesa receipt', el('span', { id: 'attempt-receipt', class: 'mono' }, a.mpesaReceiptNumber || '—')],
+    ['M-Pesa receipt', el('span', { id: 'attempt-receipt', class: 'mono' }, a.mpesaReceiptNumber
+      || (a.status === 'SUCCEEDED' ? 'Not received: paid per STK Query, and no callback has brought the receipt yet' : '—'))],
     ['Why', a.reason ? humanReason(a.reason) : '—'],
     ['M-Pesa result', a.resultCode === null ? '—' : `${a.resultCode} · ${a.resultDesc || ''}`],
     ['Result from', a.source ? a.source.toLowerCase() : '—'],
@@ -244,6 +245,7 @@ function renderAttempt() {
     ['Last change', eat(a.updatedAt)],
     ['Next automatic check', a.nextQueryAt ? eat(a.nextQueryAt) : '—'],
     ['CheckoutRequestID', el('span', { class: 'mono' }, a.checkoutRequestId || '—')],
+    ['Daraja requestId', el('span', { class: 'mono' }, a.darajaRequestId || '—')],
     ['Intent id', el('span', { class: 'mono' }, a.intentId)],
   ];
   $('attempt-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));

@@ -1,1 +1,1 @@
-UPDATE stk_attempt SET push_answer_status = ?, push_answer = ? WHERE attempt_id = ?
+UPDATE stk_attempt SET push_answer_status = ?, push_answer = ?, daraja_request_id = ? WHERE attempt_id = ?

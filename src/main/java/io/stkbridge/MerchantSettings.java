@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.stkbridge.daraja.AccountReferenceRule;
 import io.stkbridge.daraja.Merchant;
 
 import java.io.IOException;
@@ -36,12 +37,13 @@ final class MerchantSettings {
 
     static final String FILE = "STK_MERCHANTS_FILE";
     private static final Set<String> FIELDS = Set.of("name", "default", "environment", "shortcode", "transactionType",
-            "partyB", "pushTps", "defaultAccountReference", "consumerKeyEnv", "consumerSecretEnv", "passkeyEnv",
+            "partyB", "pushTps", "accountReferenceRule", "consumerKeyEnv", "consumerSecretEnv", "passkeyEnv",
             "passwordEnv", "timestampEnv");
+    /** A constant AccountReference made M-Pesa statements unmatchable to orders: gone since ledger V6. */
+    private static final String REMOVED_ACCOUNT_REFERENCE = "defaultAccountReference";
     private static final Pattern VARIABLE = Pattern.compile("[A-Z_][A-Z0-9_]{0,127}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern DIGITS = Pattern.compile("\\d{1,12}");
-    private static final int MAX_ACCOUNT_REFERENCE = 12;
 
     private final Settings settings;
     private final String baseUrlOverride;
@@ -94,7 +96,7 @@ final class MerchantSettings {
         }
         Merchant merchant = new Merchant(settings.optional("daraja.merchant-name"), shortcode,
                 partyB.isEmpty() ? shortcode : partyB, type,
-                settings.optional("stk.default-account-reference"),
+                accountReferenceRule(settings.optional("stk.account-reference-rule"), "STK_ACCOUNT_REFERENCE_RULE"),
                 settings.secret("DARAJA_CONSUMER_KEY", true),
                 settings.secret("DARAJA_CONSUMER_SECRET", true),
                 passkey, password, timestamp, environment, baseUrl(environment), defaultPushTps);
@@ -180,7 +182,10 @@ final class MerchantSettings {
     private Merchant merchant(JsonNode node, String where) {
         for (Iterator<String> keys = node.fieldNames(); keys.hasNext(); ) {
             String key = keys.next();
-            if (!FIELDS.contains(key)) {
+            if (key.equals(REMOVED_ACCOUNT_REFERENCE)) {
+                settings.problem(where + "." + key + " is no longer used: AccountReference comes from the order id "
+                        + "(accountReferenceRule: last12 or first12); remove it");
+            } else if (!FIELDS.contains(key)) {
                 settings.problem(looksLikeSecret(key)
                         ? where + "." + key + ": secrets are never written in the merchants file; name the environment "
                                 + "variable that holds it instead (consumerKeyEnv, consumerSecretEnv, passkeyEnv, "
@@ -209,13 +214,9 @@ final class MerchantSettings {
         if (Merchant.BUY_GOODS.equals(type) && partyB.isEmpty()) {
             settings.problem(where + ".partyB (the till number) is required for " + Merchant.BUY_GOODS);
         }
-        String accountReference = text(node, "defaultAccountReference", where);
-        if (accountReference.isEmpty()) {
-            accountReference = settings.optional("stk.default-account-reference");
-        } else if (accountReference.length() > MAX_ACCOUNT_REFERENCE) {
-            settings.problem(where + ".defaultAccountReference must be at most " + MAX_ACCOUNT_REFERENCE
-                    + " characters (Daraja's AccountReference limit)");
-        }
+        String rule = text(node, "accountReferenceRule", where);
+        AccountReferenceRule accountReference = accountReferenceRule(
+                rule.isEmpty() ? settings.optional("stk.account-reference-rule") : rule, where + ".accountReferenceRule");
         int pushTps = pushTps(node, where);
 
         String consumerKey = secret(node, "consumerKeyEnv", where, true);
@@ -231,6 +232,13 @@ final class MerchantSettings {
                 consumerKey, consumerSecret, passkey, password, timestamp, environment, baseUrl(environment), pushTps);
         checkProduction(merchant, where + ".shortcode", where + ".passkeyEnv");
         return merchant;
+    }
+
+    private AccountReferenceRule accountReferenceRule(String configured, String where) {
+        return AccountReferenceRule.parse(configured).orElseGet(() -> {
+            settings.problem(where + " must be last12 or first12, not '" + configured + "'");
+            return AccountReferenceRule.LAST_12;
+        });
     }
 
     private boolean isDefault(JsonNode node, String where) {

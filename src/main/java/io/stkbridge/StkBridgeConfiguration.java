@@ -52,6 +52,9 @@ import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.support.jsse.KeyStoreParameters;
+import org.apache.camel.support.jsse.SSLContextParameters;
+import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
@@ -94,11 +97,12 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (!callbackSecret.isEmpty() && callbackSecret.length() < 16) {
             settings.problem("STK_CALLBACK_SECRET must be at least 16 characters");
         }
-        if (settings.optional("stk.default-account-reference").length() > 12) {
-            settings.problem("STK_DEFAULT_ACCOUNT_REFERENCE must be at most 12 characters (Daraja's AccountReference limit)");
-        }
         if (settings.optional("stk.default-description").length() > 13) {
             settings.problem("STK_DEFAULT_DESCRIPTION must be at most 13 characters (Daraja's TransactionDesc limit)");
+        }
+        if (environment.containsKey("STK_DEFAULT_ACCOUNT_REFERENCE")) {
+            settings.problem("STK_DEFAULT_ACCOUNT_REFERENCE is no longer used: AccountReference comes from the order id "
+                    + "(STK_ACCOUNT_REFERENCE_RULE: last12 or first12); unset it");
         }
         String dbUrl = settings.text("stk.db.url", "STK_DB_URL");
         String dbUser = settings.optional("stk.db.user");
@@ -156,6 +160,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (maxInFlight < 1) {
             settings.problem("STK_MAX_IN_FLIGHT must be at least 1");
         }
+        SSLContextParameters darajaTls = darajaTrustStore(settings);
         settings.check();
 
         if (settings.flag("stk.kafka.create-topics")) {
@@ -231,9 +236,15 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("intakeThreads", intakeThreads);
         registry.bind("workSlots", workSlots);
 
-        HttpComponent http = context.getComponent("http", HttpComponent.class);
-        http.setConnectionsPerRoute(Math.max(http.getConnectionsPerRoute(), maxInFlight + 20));
-        http.setMaxTotalConnections(Math.max(http.getMaxTotalConnections(), maxInFlight + 20));
+        // plain http (a simulator) and https (Daraja) alike; timeouts and "no automatic retries" are in application.properties
+        for (String scheme : List.of("http", "https")) {
+            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setConnectionsPerRoute(Math.max(http.getConnectionsPerRoute(), maxInFlight + 20));
+            http.setMaxTotalConnections(Math.max(http.getMaxTotalConnections(), maxInFlight + 20));
+        }
+        if (darajaTls != null) {
+            context.getComponent("https", HttpComponent.class).setSslContextParameters(darajaTls);
+        }
         registry.bind("stkMetrics", metrics);
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
@@ -298,6 +309,34 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         String id = host + "-" + ProcessHandle.current().pid();
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
+    }
+
+    /**
+     * The trust store Daraja's certificate is checked against (DARAJA_TRUSTSTORE_FILE), loaded once here so that a
+     * missing file or a wrong password stops start-up instead of failing every push; null: the JVM's default trust.
+     */
+    private static SSLContextParameters darajaTrustStore(Settings settings) {
+        String file = settings.optional("daraja.truststore-file");
+        String password = settings.secret("DARAJA_TRUSTSTORE_PASSWORD", false);
+        if (file.isEmpty()) {
+            return null;
+        }
+        try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+            // PKCS12, the JDK's default type, which also reads JKS files
+            java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType()).load(in, password.toCharArray());
+        } catch (Exception e) {
+            settings.problem("DARAJA_TRUSTSTORE_FILE cannot be read as a trust store with DARAJA_TRUSTSTORE_PASSWORD: " + file
+                    + " (" + e.getClass().getSimpleName() + ")");
+            return null;
+        }
+        KeyStoreParameters store = new KeyStoreParameters();
+        store.setResource("file:" + file);
+        store.setPassword(password);
+        TrustManagersParameters trust = new TrustManagersParameters();
+        trust.setKeyStore(store);
+        SSLContextParameters tls = new SSLContextParameters();
+        tls.setTrustManagers(trust);
+        return tls;
     }
 
     /** A merchant's {@code pushTps} limits its shortcode; merchants sharing a shortcode share the lowest limit. */

@@ -1,5 +1,6 @@
 package io.stkbridge;
 
+import io.stkbridge.daraja.AccountReferenceRule;
 import io.stkbridge.daraja.Merchant;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
@@ -61,7 +62,7 @@ class MerchantSettingsTest {
                 transactionType: CustomerBuyGoodsOnline
                 partyB: "5000111"
                 pushTps: 4
-                defaultAccountReference: Kiosk
+                accountReferenceRule: first12
                 consumerKeyEnv: KIOSK_CONSUMER_KEY
                 consumerSecretEnv: KIOSK_CONSUMER_SECRET
                 passkeyEnv: KIOSK_PASSKEY
@@ -84,7 +85,7 @@ class MerchantSettingsTest {
         assertEquals("production", kiosk.environment());
         assertEquals("https://api.safaricom.co.ke", kiosk.baseUrl());
         assertEquals(4, kiosk.pushTps());
-        assertEquals("Kiosk", kiosk.defaultAccountReference());
+        assertEquals(AccountReferenceRule.FIRST_12, kiosk.accountReferenceRule());
         assertEquals("kiosk-key", kiosk.consumerKey());
         assertEquals("kiosk-secret-from-file", kiosk.consumerSecret(), "<VAR>_FILE works for variables the file names");
         assertEquals("kiosk-passkey-value", kiosk.passkey());
@@ -93,7 +94,7 @@ class MerchantSettingsTest {
         assertEquals("600100", shop.partyB(), "PayBill pays into the shortcode");
         assertEquals("https://sandbox.safaricom.co.ke", shop.baseUrl());
         assertEquals(20, shop.pushTps(), "DARAJA_PUSH_TPS_PER_SHORTCODE is the default");
-        assertEquals("Payment", shop.defaultAccountReference(), "STK_DEFAULT_ACCOUNT_REFERENCE is the default");
+        assertEquals(AccountReferenceRule.LAST_12, shop.accountReferenceRule(), "STK_ACCOUNT_REFERENCE_RULE is the default");
         assertFalse(kiosk.toString().contains("kiosk-secret") || kiosk.toString().contains("passkey-value"));
     }
 
@@ -182,6 +183,7 @@ class MerchantSettingsTest {
                     transactionType: CustomerPayBill
                     pushTps: 0
                     defaultAccountReference: ThirteenChars
+                    accountReferenceRule: middle12
                     consumerKeyEnv: SHOP_CONSUMER_KEY
                     consumerSecretEnv: SHOP_CONSUMER_SECRET
                     passkeyEnv: SHOP_PASSKEY
@@ -205,7 +207,8 @@ class MerchantSettingsTest {
                 "merchants[0].shortcode must be digits only",
                 "merchants[0].transactionType must be CustomerPayBillOnline or CustomerBuyGoodsOnline",
                 "merchants[0].pushTps must be a whole number of at least 1",
-                "merchants[0].defaultAccountReference must be at most 12 characters",
+                "merchants[0].defaultAccountReference is no longer used: AccountReference comes from the order id",
+                "merchants[0].accountReferenceRule must be last12 or first12, not 'middle12'",
                 "merchants[0].tillNumber: unknown key",
                 "merchants[1].partyB (the till number) is required for CustomerBuyGoodsOnline",
                 "merchants[2].name: 'shop' is already the name of merchants[0]")) {

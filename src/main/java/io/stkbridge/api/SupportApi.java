@@ -80,6 +80,7 @@ public class SupportApi {
         Map<String, Object> view = attempt(found.attempt());
         view.put("resolvedAt", eat(found.resolvedAt()));
         view.put("queryCount", found.queryCount());
+        view.put("darajaRequestId", found.darajaRequestId());
         view.put("nextQueryAt", found.attempt().status() == Status.ACCEPTED ? eat(found.nextQueryAt()) : null);
         view.put("nextPushAt", found.attempt().status() == Status.DEFERRED ? eat(found.nextPushAt()) : null);
         view.put("timeline", timeline(found));
@@ -236,6 +237,7 @@ public class SupportApi {
             Map<String, Object> entry = entry(found.pushAnsweredAt(), "PUSH_ACCEPTED",
                     "Daraja accepted the push: customer prompted", answer);
             entry.put("httpStatus", found.pushAnswerStatus());
+            entry.put("darajaRequestId", found.darajaRequestId());
             entries.add(entry);
         } else if ("PUSH".equals(attempt.source()) && attempt.status().isFinal()) {
             Map<String, Object> answer = new LinkedHashMap<>();
@@ -246,6 +248,7 @@ public class SupportApi {
             }
             Map<String, Object> entry = entry(found.resolvedAt(), "PUSH_ANSWER", "Push ended: " + attempt.reason(), answer);
             entry.put("httpStatus", found.pushAnswerStatus());
+            entry.put("darajaRequestId", found.darajaRequestId());
             entries.add(entry);
         }
         for (AttemptHistory.Callback callback : found.callbacks()) {
@@ -266,9 +269,12 @@ public class SupportApi {
         for (AttemptHistory.Event event : found.events()) {
             JsonNode payload = (JsonNode) json(event.payload());
             boolean correction = payload != null && payload.path("correction").asBoolean(false);
-            Map<String, Object> entry = entry(event.occurredAt(), correction ? "CORRECTION" : "OUTCOME_EVENT",
-                    (correction ? "Correction published: " : "Outcome event: ") + payload.path("status").asText()
-                            + (event.publishedAt() == null ? " (waiting to be published)" : ""), payload);
+            boolean receipt = payload != null && payload.hasNonNull("receiptFor");
+            String title = correction ? "Correction published: " + payload.path("status").asText()
+                    : receipt ? "Receipt published: " + payload.path("mpesaReceiptNumber").asText()
+                    : "Outcome event: " + payload.path("status").asText();
+            Map<String, Object> entry = entry(event.occurredAt(), correction ? "CORRECTION" : receipt ? "RECEIPT_EVENT" : "OUTCOME_EVENT",
+                    title + (event.publishedAt() == null ? " (waiting to be published)" : ""), payload);
             entry.put("eventId", event.eventId());
             entry.put("publishedAt", eat(event.publishedAt()));
             entries.add(entry);

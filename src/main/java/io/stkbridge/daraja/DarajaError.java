@@ -22,8 +22,9 @@ public record DarajaError(String errorCode, String errorMessage) {
         }
     }
 
+    /** Daraja refused the access token (expired early, revoked): a new token may succeed where this one failed. */
     public boolean isTokenRejection(int httpStatus) {
-        return httpStatus == 401 || "404.001.03".equals(errorCode);
+        return httpStatus == 401 || "404.001.03".equals(errorCode) || "400.003.01".equals(errorCode);
     }
 
     /** What to log or publish about an answer: its code and message, never the body (which could echo request fields). */

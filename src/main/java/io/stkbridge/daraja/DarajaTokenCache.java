@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  */
 public class DarajaTokenCache {
 
-    /** Fetches a fresh token from Daraja; throws {@link DarajaAuthException} when the credentials are refused. */
+    /**
+     * Fetches a fresh token from Daraja; throws {@link DarajaAuthException} when the credentials are refused and
+     * {@link DarajaUnavailableException} when Daraja gives none for another reason.
+     */
     public interface Fetcher {
         AccessToken fetch(Merchant merchant);
     }
@@ -34,9 +37,9 @@ public class DarajaTokenCache {
         VALID,
         /** None fetched yet, or the last one expired or was refused by a call, and no fetch has failed since. */
         NONE,
-        /** No valid token, and the last fetch reached Daraja and was refused (credentials, or any non-200 answer). */
+        /** No valid token, and Daraja refused the credentials at the last fetch (a configuration error). */
         REFUSED,
-        /** No valid token, and the last fetch never got an answer from Daraja (an outage). */
+        /** No valid token, and the last fetch got no token from Daraja (unreachable, or answering 5xx: an outage). */
         UNREACHABLE
     }
 
@@ -93,7 +96,7 @@ public class DarajaTokenCache {
             } catch (DarajaUnavailableException e) {
                 lastFailures.put(merchant.consumerKey(), TokenState.UNREACHABLE);
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (DarajaAuthException e) {
                 lastFailures.put(merchant.consumerKey(), TokenState.REFUSED);
                 throw e;
             }

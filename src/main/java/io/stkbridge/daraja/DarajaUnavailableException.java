@@ -1,6 +1,6 @@
 package io.stkbridge.daraja;
 
-/** Daraja could not be reached before anything was pushed (the OAuth call failed). */
+/** Daraja gave no access token (unreachable, or answering 5xx): nothing was pushed, and the push waits for a token. */
 public class DarajaUnavailableException extends RuntimeException {
 
     public DarajaUnavailableException(String message) {

@@ -9,13 +9,14 @@ package io.stkbridge.daraja;
  * @param environment     {@code sandbox} or {@code production}
  * @param baseUrl         where its Daraja calls go (the environment's host, or DARAJA_BASE_URL); blank: not configured
  * @param pushTps         most pushes per second to its shortcode, per instance; 0: the instance-wide default
+ * @param accountReferenceRule AccountReference of an intent that names none and whose order id is over 12 characters
  */
 public record Merchant(
         String name,
         String shortcode,
         String partyB,
         String transactionType,
-        String defaultAccountReference,
+        AccountReferenceRule accountReferenceRule,
         String consumerKey,
         String consumerSecret,
         String passkey,
@@ -31,9 +32,9 @@ public record Merchant(
     public static final String PRODUCTION = "production";
 
     /** A sandbox merchant without its own base URL or push rate (unit tests). */
-    public Merchant(String name, String shortcode, String partyB, String transactionType, String defaultAccountReference,
+    public Merchant(String name, String shortcode, String partyB, String transactionType,
                     String consumerKey, String consumerSecret, String passkey, String fixedPassword, String fixedTimestamp) {
-        this(name, shortcode, partyB, transactionType, defaultAccountReference, consumerKey, consumerSecret, passkey,
+        this(name, shortcode, partyB, transactionType, AccountReferenceRule.LAST_12, consumerKey, consumerSecret, passkey,
                 fixedPassword, fixedTimestamp, SANDBOX, "", 0);
     }
 

@@ -66,7 +66,7 @@ public class IntentReader {
                 orderId,
                 intent.get("amount").intValue(),
                 phone,
-                text(intent, "accountReference").orElse(orderId.length() <= 12 ? orderId : merchant.defaultAccountReference()),
+                text(intent, "accountReference").orElse(merchant.accountReferenceRule().apply(orderId)),
                 text(intent, "description").orElse(defaultDescription),
                 text(intent, "transactionType").orElse(merchant.transactionType()),
                 merchant.name(),

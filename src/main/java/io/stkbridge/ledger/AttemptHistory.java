@@ -15,7 +15,8 @@ public class AttemptHistory {
     public record History(Attempt attempt, String intentJson, String pushRequestJson, OffsetDateTime pushAnsweredAt,
                           OffsetDateTime resolvedAt, OffsetDateTime nextQueryAt, int queryCount,
                           OffsetDateTime deferredSince, OffsetDateTime nextPushAt, Integer pushAnswerStatus,
-                          String pushAnswer, List<Callback> callbacks, List<Query> queries, List<Event> events) {
+                          String pushAnswer, String darajaRequestId, List<Callback> callbacks, List<Query> queries,
+                          List<Event> events) {
     }
 
     public record Callback(OffsetDateTime receivedAt, String resultCode, String disposition, String rawBody) {
@@ -57,6 +58,7 @@ public class AttemptHistory {
                         row.getObject("deferred_since", OffsetDateTime.class),
                         row.getObject("next_push_at", OffsetDateTime.class),
                         (Integer) row.getObject("push_answer_status"), row.getString("push_answer"),
+                        row.getString("daraja_request_id"),
                         callbacks(connection, id), queries(connection, id), events(connection, id));
             }
         }

@@ -155,7 +155,7 @@ public class AttemptLedger {
             OffsetDateTime now = now();
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
-                    answer.httpStatus(), answer.rawBody(), attempt.attemptId());
+                    answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), attempt.attemptId());
             Attempt accepted = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(accepted);
             if (updated == 1) {
@@ -230,7 +230,8 @@ public class AttemptLedger {
                 return current;
             }
             if (answer != null) {
-                update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(), current.attemptId());
+                update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(),
+                        truncate(answer.requestId(), 64), current.attemptId());
             }
             if (applyWaitingCallbacks(connection, current)) {
                 // Daraja's callback outranks whatever the push's own answer (or its absence) suggested.
@@ -433,12 +434,33 @@ public class AttemptLedger {
                 .contains(attempt.reason());
     }
 
-    /** A callback that agrees with an outcome already published by Query still brings the receipt number: keep it. */
+    /**
+     * A success callback that agrees with a SUCCEEDED outcome published without a receipt (decided by STK Query) brings
+     * the receipt number downstream reconciles with: kept, and published as a receipt event, once. Only a callback for
+     * the attempt's amount and phone may supply it.
+     */
     private void keepReceipt(Connection connection, Attempt attempt, StkCallback callback) throws SQLException {
-        if (attempt.status() == Status.SUCCEEDED && callback.mpesaReceiptNumber() != null && "0".equals(callback.resultCode())) {
-            update(connection, Sql.of("attempt-set-receipt"), callback.mpesaReceiptNumber(), callback.transactionDate(),
-                    now(), attempt.attemptId());
+        boolean bringsMissingReceipt = attempt.status() == Status.SUCCEEDED && attempt.mpesaReceiptNumber() == null
+                && callback.mpesaReceiptNumber() != null && "0".equals(callback.resultCode());
+        if (!bringsMissingReceipt) {
+            return;
         }
+        if (callback.amount() == null || callback.phoneNumber() == null || !matchesAttempt(attempt, callback)) {
+            LOG.error("SUCCESS callback for attempt {} brings receipt {} but does not name the attempt's amount and phone "
+                    + "(amount {} vs {}, phone {} vs {}): receipt not taken, needs review", attempt.attemptId(),
+                    callback.mpesaReceiptNumber(), callback.amount(), attempt.amount(), PhoneNumbers.mask(callback.phoneNumber()),
+                    PhoneNumbers.mask(attempt.phoneNumber()));
+            return;
+        }
+        OffsetDateTime now = now();
+        if (update(connection, Sql.of("attempt-set-receipt"), callback.mpesaReceiptNumber(), callback.transactionDate(),
+                now, attempt.attemptId()) == 0) {
+            return;
+        }
+        Attempt withReceipt = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+        enqueue(connection, events.receiptOf(withReceipt, now));
+        LOG.info("Attempt {}: receipt {} arrived after its outcome was published: receipt event queued", attempt.attemptId(),
+                callback.mpesaReceiptNumber());
     }
 
     private record WaitingCallback(long callbackId, String rawBody) {
@@ -517,7 +539,10 @@ public class AttemptLedger {
     }
 
     private void enqueue(Connection connection, Attempt attempt, OffsetDateTime now, boolean correction) throws SQLException {
-        OutcomeEvent event = correction ? events.correctionOf(attempt, now) : events.of(attempt, now);
+        enqueue(connection, correction ? events.correctionOf(attempt, now) : events.of(attempt, now));
+    }
+
+    private static void enqueue(Connection connection, OutcomeEvent event) throws SQLException {
         update(connection, Sql.of("outbox-insert"), event.eventId(), event.attemptId(), event.key(), event.type(),
                 event.payload(), event.occurredAt());
     }

@@ -24,7 +24,7 @@ public class OutcomeEvents {
 
     /** The event for the attempt's current state: ACCEPTED (not final) or its one final outcome. */
     public OutcomeEvent of(Attempt attempt, OffsetDateTime occurredAt) {
-        return event(attempt, occurredAt, attempt.status().isFinal() ? "FINAL" : attempt.status().name(), null);
+        return event(attempt, occurredAt, attempt.status().isFinal() ? "FINAL" : attempt.status().name(), null, null);
     }
 
     /**
@@ -32,10 +32,20 @@ public class OutcomeEvents {
      * ({@code corrects}), when a callback contradicts an outcome that was inferred (Query, UNKNOWN).
      */
     public OutcomeEvent correctionOf(Attempt attempt, OffsetDateTime occurredAt) {
-        return event(attempt, occurredAt, "CORRECTION", eventId(attempt.attemptId(), "FINAL"));
+        return event(attempt, occurredAt, "CORRECTION", eventId(attempt.attemptId(), "FINAL"), null);
     }
 
-    private OutcomeEvent event(Attempt attempt, OffsetDateTime occurredAt, String kind, String corrects) {
+    /**
+     * The M-Pesa receipt of a payment whose SUCCEEDED outcome was published without it (decided by STK Query, which
+     * carries no receipt), brought by a matching callback later. Not a decision, so not final: {@code receiptFor} names
+     * the outcome event it completes.
+     */
+    public OutcomeEvent receiptOf(Attempt attempt, OffsetDateTime occurredAt) {
+        String completes = eventId(attempt.attemptId(), attempt.corrected() ? "CORRECTION" : "FINAL");
+        return event(attempt, occurredAt, "RECEIPT", null, completes);
+    }
+
+    private OutcomeEvent event(Attempt attempt, OffsetDateTime occurredAt, String kind, String corrects, String receiptFor) {
         String eventId = eventId(attempt.attemptId(), kind);
         ObjectNode event = mapper.createObjectNode();
         event.put("eventId", eventId);
@@ -43,7 +53,7 @@ public class OutcomeEvents {
         event.put("orderId", attempt.orderId());
         event.put("attemptId", attempt.attemptId());
         event.put("status", attempt.status().name());
-        event.put("final", attempt.status().isFinal());
+        event.put("final", attempt.status().isFinal() && receiptFor == null);
         event.put("reason", attempt.reason());
         event.put("retryable", attempt.retryable());
         event.put("resultCode", attempt.resultCode());
@@ -60,10 +70,13 @@ public class OutcomeEvents {
         event.put("occurredAt", occurredAt.toString());
         event.put("correction", corrects != null);
         event.put("corrects", corrects);
+        if (receiptFor != null) {
+            event.put("receiptFor", receiptFor);
+        }
         event.set("metadata", metadata(attempt.metadataJson()));
         try {
             return new OutcomeEvent(eventId, attempt.attemptId(), attempt.orderId(),
-                    OutcomeEvent.TYPE_PREFIX + attempt.status().name().toLowerCase(Locale.ROOT),
+                    OutcomeEvent.TYPE_PREFIX + (receiptFor != null ? "receipt" : attempt.status().name().toLowerCase(Locale.ROOT)),
                     mapper.writeValueAsString(event), occurredAt);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);

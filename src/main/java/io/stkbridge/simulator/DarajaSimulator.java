@@ -1,6 +1,9 @@
 package io.stkbridge.simulator;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -53,6 +56,11 @@ import java.util.logging.Logger;
  *   <tr><td>5031</td><td>503 with an HTML page (text/html), as gateways answer</td><td>refused</td></tr>
  *   <tr><td>5100</td><td>500 {@code 500.003.1001} "Internal Server Error"</td>
  *       <td>registered anyway, customer prompted: ResultCode 0 (the "unknown outcome" case)</td></tr>
+ *   <tr><td>5003</td><td>500 {@code 500.001.1001} "System error occurred, please try again" (a message that names
+ *       neither a locked subscriber nor the merchant)</td><td>registered anyway: ResultCode 0</td></tr>
+ *   <tr><td>5200</td><td>none: the connection is closed after the request was read</td>
+ *       <td>registered anyway: ResultCode 0</td></tr>
+ *   <tr><td>2000</td><td>200 ResponseCode "0" without a CheckoutRequestID</td><td>registered: ResultCode 0</td></tr>
  *   <tr><td>6000</td><td>200 accepted, but only after {@code slowAnswerDelay} (default 10 s)</td>
  *       <td>ResultCode 0, callback on time: models a client read timeout after registration</td></tr>
  *   <tr><td>7000</td><td>200 accepted</td><td>ResultCode 0 but the callback is never sent: only Query tells</td></tr>
@@ -99,6 +107,7 @@ public final class DarajaSimulator implements AutoCloseable {
     private final Ledger ledger = new Ledger();
     private final TokenStore tokens;
     private final int httpThreadCount;
+    private final SSLContext tls;
 
     private HttpServer server;
     private ExecutorService httpThreads;
@@ -111,6 +120,7 @@ public final class DarajaSimulator implements AutoCloseable {
         this.address = new InetSocketAddress(builder.bindAddress, builder.port);
         this.tokens = new TokenStore(builder.tokenLifetime, clock);
         this.httpThreadCount = builder.httpThreads;
+        this.tls = builder.tls;
     }
 
     public static Builder builder() {
@@ -126,7 +136,13 @@ public final class DarajaSimulator implements AutoCloseable {
         callbackScheduler = Executors.newScheduledThreadPool(CALLBACK_THREADS, daemonThreads("daraja-sim-callback"));
         callbackClientThreads = Executors.newCachedThreadPool(daemonThreads("daraja-sim-callback-io"));
         try {
-            server = HttpServer.create(address, BACKLOG);
+            if (tls == null) {
+                server = HttpServer.create(address, BACKLOG);
+            } else {
+                HttpsServer https = HttpsServer.create(address, BACKLOG);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            }
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("cannot bind the Daraja simulator to " + address, e);
@@ -148,11 +164,11 @@ public final class DarajaSimulator implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** For example {@code http://127.0.0.1:8089}; loopback when bound to the wildcard address. */
+    /** For example {@code http://127.0.0.1:8089} ({@code https} with {@link Builder#tls}); loopback when bound to the wildcard address. */
     public String baseUrl() {
         InetAddress bound = address.getAddress();
         String host = bound == null || bound.isAnyLocalAddress() ? "127.0.0.1" : bound.getHostAddress();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+        return (tls == null ? "http://" : "https://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
 
     // --- what happened
@@ -172,6 +188,11 @@ public final class DarajaSimulator implements AutoCloseable {
      */
     public int maxConcurrentPushes() {
         return ledger.maxConcurrentPushes();
+    }
+
+    /** Every request to the push endpoint, answered or not, refused or not: what reached Daraja. */
+    public int pushRequestCount() {
+        return ledger.pushRequestCount();
     }
 
     /** Pushes that passed validation but were refused by their Amount (4002, 5001, 5002, 4290, 5031). */
@@ -228,6 +249,19 @@ public final class DarajaSimulator implements AutoCloseable {
     /** Every push answer (any status) is held back this long; the push is registered before the wait. */
     public void pushLatency(Duration latency) {
         settings.pushLatency(requireNotNegative(latency, "pushLatency"));
+    }
+
+    /** While true, the OAuth endpoint answers every request HTTP 503 with an HTML page, as a gateway in trouble does. */
+    public void oauthUnavailable(boolean unavailable) {
+        settings.oauthUnavailable(unavailable);
+    }
+
+    /**
+     * While true, pushes and queries with an invalid or expired token are refused HTTP 400 {@code 400.003.01}
+     * "Invalid Access Token" instead of HTTP 404 {@code 404.001.03}.
+     */
+    public void invalidTokenAs400(boolean as400) {
+        settings.invalidTokenAs400(as400);
     }
 
     /** Pending Query answers become HTTP 200 ResultCode "4999" instead of HTTP 500 "being processed". */
@@ -387,6 +421,7 @@ public final class DarajaSimulator implements AutoCloseable {
         private Duration slowAnswerDelay = Duration.ofSeconds(10);
         private boolean queryPendingAs4999;
         private int httpThreads = 256;
+        private SSLContext tls;
 
         private Builder() {
         }
@@ -450,6 +485,12 @@ public final class DarajaSimulator implements AutoCloseable {
                 throw new IllegalArgumentException("httpThreads must be at least 1");
             }
             this.httpThreads = threads;
+            return this;
+        }
+
+        /** Serves https with this context's certificate, as Daraja does, instead of plain http. */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
             return this;
         }
 

@@ -17,6 +17,7 @@ final class Ledger {
     private final Queue<ReceivedQuery> queries = new ConcurrentLinkedQueue<>();
     private final Queue<SentCallback> callbacks = new ConcurrentLinkedQueue<>();
     private final AtomicInteger refusedPushes = new AtomicInteger();
+    private final AtomicInteger pushRequests = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final Map<String, AtomicInteger> tokensIssued = new ConcurrentHashMap<>();
     private final AtomicInteger pushesBeingAnswered = new AtomicInteger();
@@ -60,6 +61,7 @@ final class Ledger {
     }
 
     void pushStarted() {
+        pushRequests.incrementAndGet();
         maxConcurrentPushes.accumulateAndGet(pushesBeingAnswered.incrementAndGet(), Math::max);
     }
 
@@ -100,6 +102,10 @@ final class Ledger {
         return List.copyOf(callbacks);
     }
 
+    int pushRequestCount() {
+        return pushRequests.get();
+    }
+
     int refusedPushCount() {
         return refusedPushes.get();
     }
@@ -114,6 +120,7 @@ final class Ledger {
         queries.clear();
         callbacks.clear();
         refusedPushes.set(0);
+        pushRequests.set(0);
         tokenRequests.set(0);
         tokensIssued.clear();
         maxConcurrentPushes.set(pushesBeingAnswered.get());

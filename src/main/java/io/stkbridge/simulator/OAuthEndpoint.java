@@ -21,6 +21,9 @@ final class OAuthEndpoint implements Router.Endpoint {
     @Override
     public Reply answer(Request request) {
         ledger.countTokenRequest();
+        if (settings.oauthUnavailable()) {
+            return Reply.html(503, "<html><body><h1>503 Service Unavailable</h1></body></html>");
+        }
         if (!"client_credentials".equals(request.queryParameter("grant_type"))) {
             throw new DarajaError(400, "400.008.02", "Invalid grant type passed");
         }

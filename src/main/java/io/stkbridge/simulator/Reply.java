@@ -10,6 +10,9 @@ record Reply(int status, String contentType, byte[] body) {
         return new Reply(status, "application/json;charset=UTF-8", Json.bytes(body));
     }
 
+    /** Not an answer: the connection is closed after the request was read (the client sees no response). */
+    static final Reply CLOSE_CONNECTION = new Reply(0, "", new byte[0]);
+
     static Reply html(int status, String body) {
         return new Reply(status, "text/html;charset=UTF-8", body.getBytes(StandardCharsets.UTF_8));
     }

@@ -67,6 +67,10 @@ final class Router implements HttpHandler {
     }
 
     private static void write(HttpExchange exchange, Reply reply) throws IOException {
+        if (reply == Reply.CLOSE_CONNECTION) {
+            // closing an exchange whose answer was never started closes its connection
+            return;
+        }
         exchange.getResponseHeaders().set("Content-Type", reply.contentType());
         exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
         try (OutputStream out = exchange.getResponseBody()) {

@@ -11,7 +11,15 @@ sealed interface Scenario {
     record Accepted(Result result, Answer answer, boolean callbackDropped) implements Scenario {
     }
 
-    enum Answer { ACCEPTED, INTERNAL_ERROR, SLOW }
+    enum Answer {
+        ACCEPTED, INTERNAL_ERROR, SLOW,
+        /** HTTP 500 {@code 500.001.1001} with a message that names neither a locked subscriber nor the merchant. */
+        UNFAMILIAR_MERCHANT_ERROR,
+        /** The connection is closed after the request was read, without an answer. */
+        CONNECTION_CLOSED,
+        /** HTTP 200 ResponseCode "0" without a CheckoutRequestID. */
+        ACCEPTED_WITHOUT_CHECKOUT_ID
+    }
 
     static Scenario forAmount(int amount) {
         return switch (amount) {
@@ -23,6 +31,9 @@ sealed interface Scenario {
                     Json.object().put("errorCode", "429").put("errorMessage", "Too many requests")));
             case 5031 -> new Refused(Reply.html(503, "<html><body><h1>503 Service Unavailable</h1></body></html>"));
             case 5100 -> new Accepted(Result.SUCCESS, Answer.INTERNAL_ERROR, false);
+            case 5003 -> new Accepted(Result.SUCCESS, Answer.UNFAMILIAR_MERCHANT_ERROR, false);
+            case 5200 -> new Accepted(Result.SUCCESS, Answer.CONNECTION_CLOSED, false);
+            case 2000 -> new Accepted(Result.SUCCESS, Answer.ACCEPTED_WITHOUT_CHECKOUT_ID, false);
             case 6000 -> new Accepted(Result.SUCCESS, Answer.SLOW, false);
             case 7000 -> new Accepted(Result.SUCCESS, Answer.ACCEPTED, true);
             default -> new Accepted(Result.forAmount(amount), Answer.ACCEPTED, false);

@@ -18,6 +18,8 @@ final class Settings {
     private volatile boolean dropCallbacks;
     private volatile boolean duplicateCallbacks;
     private volatile boolean queryPendingAs4999;
+    private volatile boolean oauthUnavailable;
+    private volatile boolean invalidTokenAs400;
 
     Settings(Map<String, Merchant> merchantsByShortcode, Map<String, String> secretsByConsumerKey,
              Duration tokenLifetime, Duration slowAnswerDelay, Duration callbackDelay, boolean queryPendingAs4999) {
@@ -36,6 +38,24 @@ final class Settings {
         dropCallbacks = false;
         duplicateCallbacks = false;
         queryPendingAs4999 = initialQueryPendingAs4999;
+        oauthUnavailable = false;
+        invalidTokenAs400 = false;
+    }
+
+    boolean oauthUnavailable() {
+        return oauthUnavailable;
+    }
+
+    void oauthUnavailable(boolean unavailable) {
+        oauthUnavailable = unavailable;
+    }
+
+    boolean invalidTokenAs400() {
+        return invalidTokenAs400;
+    }
+
+    void invalidTokenAs400(boolean as400) {
+        invalidTokenAs400 = as400;
     }
 
     Merchant merchant(String shortcode) {

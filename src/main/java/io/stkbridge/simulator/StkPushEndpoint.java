@@ -43,7 +43,7 @@ final class StkPushEndpoint implements Router.Endpoint {
     }
 
     private Reply decide(Request request) {
-        String consumerKey = tokens.requireValidBearer(request);
+        String consumerKey = tokens.requireValidBearer(request, settings.invalidTokenAs400());
         PushRequest push = checks.push(Json.requireObject(request.body()));
         Scenario scenario = Scenario.forAmount(push.amount());
         if (scenario instanceof Scenario.Refused refused) {
@@ -85,6 +85,12 @@ final class StkPushEndpoint implements Router.Endpoint {
         return switch (answer) {
             case ACCEPTED -> accepted(entry);
             case INTERNAL_ERROR -> DarajaError.internalServerError().reply();
+            case UNFAMILIAR_MERCHANT_ERROR -> DarajaError.merchantRefusal("System error occurred, please try again").reply();
+            case CONNECTION_CLOSED -> Reply.CLOSE_CONNECTION;
+            case ACCEPTED_WITHOUT_CHECKOUT_ID -> Reply.json(200, Json.object()
+                    .put("MerchantRequestID", entry.merchantRequestId())
+                    .put("ResponseCode", "0")
+                    .put("ResponseDescription", ACCEPTED));
             case SLOW -> {
                 Pause.of(settings.slowAnswerDelay());
                 yield accepted(entry);

@@ -29,7 +29,7 @@ final class StkQueryEndpoint implements Router.Endpoint {
 
     @Override
     public Reply answer(Request request) {
-        tokens.requireValidBearer(request);
+        tokens.requireValidBearer(request, settings.invalidTokenAs400());
         ObjectNode body = Json.requireObject(request.body());
         Answer answer;
         try {

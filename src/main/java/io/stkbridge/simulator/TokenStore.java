@@ -34,18 +34,17 @@ final class TokenStore {
     }
 
     /**
-     * Refuses like Daraja does (HTTP 404, 404.001.03) a missing, unknown or expired bearer token.
+     * Refuses like Daraja does a missing, unknown or expired bearer token: HTTP 404 {@code 404.001.03}, or HTTP 400
+     * {@code 400.003.01} ({@code as400}), the two answers integrators see.
      *
      * @return the consumer key the token was issued to
      */
-    String requireValidBearer(Request request) {
+    String requireValidBearer(Request request, boolean as400) {
         String authorization = request.header("Authorization");
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw DarajaError.invalidAccessToken();
-        }
-        Issued issued = issuedByToken.get(authorization.substring(BEARER.length()).trim());
+        Issued issued = authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                ? null : issuedByToken.get(authorization.substring(BEARER.length()).trim());
         if (issued == null || !clock.instant().isBefore(issued.expiry())) {
-            throw DarajaError.invalidAccessToken();
+            throw as400 ? new DarajaError(400, "400.003.01", "Invalid Access Token") : DarajaError.invalidAccessToken();
         }
         return issued.consumerKey();
     }

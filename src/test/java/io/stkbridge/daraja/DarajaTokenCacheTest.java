@@ -1,6 +1,8 @@
 package io.stkbridge.daraja;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,10 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DarajaTokenCacheTest {
 
-    private static final Merchant MERCHANT = new Merchant("m", "174379", "174379", Merchant.PAY_BILL, "Pay", "key", "secret", "pk", "", "");
+    private static final Merchant MERCHANT = new Merchant("m", "174379", "174379", Merchant.PAY_BILL, "key", "secret", "pk", "", "");
 
     private static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -96,7 +99,7 @@ class DarajaTokenCacheTest {
     @Test
     void remembersPerConsumerKeyWhetherATokenIsObtainableWithoutFetching() {
         MutableClock clock = new MutableClock();
-        Merchant other = new Merchant("o", "600100", "600100", Merchant.PAY_BILL, "Pay", "other-key", "s", "pk", "", "");
+        Merchant other = new Merchant("o", "600100", "600100", Merchant.PAY_BILL, "other-key", "s", "pk", "", "");
         java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
         List<String> fetchedFor = new java.util.concurrent.CopyOnWriteArrayList<>();
         DarajaTokenCache cache = new DarajaTokenCache(m -> {
@@ -131,7 +134,30 @@ class DarajaTokenCacheTest {
     void expiresInIsReadAsStringOrNumber() {
         assertEquals(Duration.ofSeconds(3599), OAuthAnswers.read(200, "{\"access_token\":\"a\",\"expires_in\":\"3599\"}").lifetime());
         assertEquals(Duration.ofSeconds(3600), OAuthAnswers.read(200, "{\"access_token\":\"a\",\"expires_in\":3600}").lifetime());
-        assertThrows(DarajaAuthException.class,
-                () -> OAuthAnswers.read(400, "{\"errorCode\":\"400.008.01\",\"errorMessage\":\"Invalid Authentication passed\"}"));
+    }
+
+    @ParameterizedTest(name = "HTTP {0} {1}: credentials refused")
+    @CsvSource(delimiter = '|', value = {
+            "400|{\"errorCode\":\"400.008.01\",\"errorMessage\":\"Invalid Authentication passed\"}",
+            "400|{\"errorCode\":\"400.008.02\",\"errorMessage\":\"Invalid grant type passed\"}",
+            "400|''",
+            "401|{\"errorCode\":\"401.002.01\",\"errorMessage\":\"Error Occurred - Invalid Access Token\"}",
+            "404|{\"errorCode\":\"404.001.01\",\"errorMessage\":\"Resource not found\"}"})
+    void onlyA4xxRefusesTheCredentials(int status, String body) {
+        assertThrows(DarajaAuthException.class, () -> OAuthAnswers.read(status, body));
+    }
+
+    @ParameterizedTest(name = "HTTP {0} {1}: no token for now")
+    @CsvSource(delimiter = '|', value = {
+            "503|<html><body><h1>503 Service Unavailable</h1></body></html>",
+            "500|{\"errorCode\":\"500.003.1001\",\"errorMessage\":\"Internal Server Error\"}",
+            "502|''",
+            "429|{\"errorCode\":\"429\",\"errorMessage\":\"Too many requests\"}",
+            "408|''",
+            "200|<html><body>maintenance</body></html>",
+            "200|{\"expires_in\":\"3599\"}"})
+    void daraja5xxOrHtmlIsAnOutageNotAConfigurationError(int status, String body) {
+        DarajaUnavailableException outage = assertThrows(DarajaUnavailableException.class, () -> OAuthAnswers.read(status, body));
+        assertTrue(outage.getMessage().startsWith("Daraja gave no OAuth token: "), outage.getMessage());
     }
 }

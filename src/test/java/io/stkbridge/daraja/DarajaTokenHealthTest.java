@@ -15,14 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DarajaTokenHealthTest {
 
-    static final Merchant SHOP = new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "Pay", "shop-key", "s", "pk", "", "");
-    static final Merchant KIOSK = new Merchant("kiosk", "600100", "600100", Merchant.BUY_GOODS, "Pay", "kiosk-key", "s", "pk", "", "");
+    static final Merchant SHOP = new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "shop-key", "s", "pk", "", "");
+    static final Merchant KIOSK = new Merchant("kiosk", "600100", "600100", Merchant.BUY_GOODS, "kiosk-key", "s", "pk", "", "");
 
     /** Daraja refuses the consumer keys named; it gives the others a token. */
     private static DarajaTokenCache tokens(Set<String> refusedKeys) {
         return new DarajaTokenCache(merchant -> {
             if (refusedKeys.contains(merchant.consumerKey())) {
-                throw new IllegalStateException("Daraja refused the token request (400)");
+                throw new DarajaAuthException("Daraja refused the OAuth request: 400.008.01 Invalid Authentication passed");
             }
             return new DarajaTokenCache.AccessToken("token-" + merchant.name(), Duration.ofHours(1));
         }, Clock.systemUTC(), Duration.ofMinutes(1));
@@ -67,6 +67,6 @@ class DarajaTokenHealthTest {
         HealthCheck.Result result = check(tokens(Set.of()));
         assertEquals(HealthCheck.State.UP, result.getState());
         assertEquals("NONE", result.getDetails().get("merchant.shop"));
-        assertThrows(IllegalStateException.class, () -> tokens(Set.of("shop-key")).bearer(SHOP));
+        assertThrows(DarajaAuthException.class, () -> tokens(Set.of("shop-key")).bearer(SHOP));
     }
 }

@@ -24,7 +24,15 @@ class PushAnswerTest {
     void anExpiredTokenIsRecognisedByCodeOrStatus() {
         assertTrue(PushAnswer.read(404, "{\"errorCode\":\"404.001.03\",\"errorMessage\":\"Invalid Access Token\"}").tokenRefused());
         assertTrue(PushAnswer.read(401, "").tokenRefused());
+        assertTrue(PushAnswer.read(400, "{\"requestId\":\"1-2\",\"errorCode\":\"400.003.01\",\"errorMessage\":\"Invalid Access Token\"}").tokenRefused());
         assertFalse(PushAnswer.read(404, "{\"errorCode\":\"404.001.01\"}").tokenRefused());
+    }
+
+    @Test
+    void darajasRequestIdIsKeptForSupport() {
+        PushAnswer answer = PushAnswer.read(500, "{\"requestId\":\"16813-15318498-1\",\"errorCode\":\"500.003.1001\",\"errorMessage\":\"Internal Server Error\"}");
+        assertEquals("16813-15318498-1", answer.requestId());
+        assertEquals(null, PushAnswer.read(503, "<html>busy</html>").requestId());
     }
 
     @ParameterizedTest
@@ -37,6 +45,13 @@ class PushAnswerTest {
             "429|{\"errorCode\":\"429\",\"errorMessage\":\"Too many requests\"}|FAILED|DARAJA_BUSY",
             "404|{\"errorCode\":\"404.001.01\",\"errorMessage\":\"Resource not found\"}|FAILED|CONFIG_ERROR",
             "500|{\"errorCode\":\"500.003.1001\",\"errorMessage\":\"Internal Server Error\"}|UNKNOWN|PUSH_OUTCOME_UNKNOWN",
+            "500|{\"errorCode\":\"500.001.1001\",\"errorMessage\":\"System error occurred, please try again\"}|UNKNOWN|PUSH_OUTCOME_UNKNOWN",
+            "500|{\"errorCode\":\"500.003.03\",\"errorMessage\":\"Quota Violation\"}|FAILED|DARAJA_BUSY",
+            "502|''|UNKNOWN|PUSH_OUTCOME_UNKNOWN",
+            "200|<html><body>Request received</body></html>|UNKNOWN|PUSH_OUTCOME_UNKNOWN",
+            "200|{\"MerchantRequestID\":\"1-2-3\",\"ResponseCode\":\"0\",\"ResponseDescription\":\"Success. Request accepted for processing\"}|UNKNOWN|PUSH_OUTCOME_UNKNOWN",
+            "400|{\"errorCode\":\"400.001.01\",\"errorMessage\":\"Something new\"}|FAILED|DARAJA_ERROR",
+            "400|<html><body>400 Bad Request</body></html>|FAILED|DARAJA_ERROR",
             "503|<html><body>503 Service Unavailable</body></html>|UNKNOWN|PUSH_OUTCOME_UNKNOWN",
             "200|{\"ResponseCode\":\"1\",\"ResponseDescription\":\"Rejected\"}|REJECTED|DARAJA_ERROR"})
     void refusalsAreFinalOnlyWhenNothingCanHaveReachedTheCustomer(int status, String body, Status expected, String reason) {

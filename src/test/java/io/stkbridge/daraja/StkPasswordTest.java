@@ -15,7 +15,7 @@ class StkPasswordTest {
     private static final String PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
 
     private static Merchant merchant(String password, String timestamp) {
-        return new Merchant("m", "174379", "174379", Merchant.PAY_BILL, "Pay", "key", "secret", PASSKEY, password, timestamp);
+        return new Merchant("m", "174379", "174379", Merchant.PAY_BILL, "key", "secret", PASSKEY, password, timestamp);
     }
 
     @Test

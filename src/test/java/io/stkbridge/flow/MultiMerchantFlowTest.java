@@ -60,7 +60,7 @@ class MultiMerchantFlowTest {
                 shortcode: "600100"
                 transactionType: CustomerPayBillOnline
                 pushTps: 5
-                defaultAccountReference: ShopPay
+                accountReferenceRule: first12
                 consumerKeyEnv: SHOP_CONSUMER_KEY
                 consumerSecretEnv: SHOP_CONSUMER_SECRET
                 passkeyEnv: SHOP_PASSKEY

@@ -1,6 +1,7 @@
 package io.stkbridge.intent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.daraja.AccountReferenceRule;
 import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IntentReaderTest {
 
     private final IntentReader reader = new IntentReader(new ObjectMapper(), new Merchants(List.of(
-            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "ShopPay", "k", "s", "pk", "", ""))), "Payment");
+            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "k", "s", "pk", "", ""),
+            new Merchant("kiosk", "600100", "600100", Merchant.PAY_BILL, AccountReferenceRule.FIRST_12, "k", "s", "pk", "", "",
+                    Merchant.SANDBOX, "", 0))), "Payment");
 
     @Test
     void normalizesAndFillsDefaults() {
@@ -31,10 +34,16 @@ class IntentReaderTest {
     }
 
     @Test
-    void aLongOrderIdFallsBackToTheMerchantsAccountReference() {
-        PaymentIntent intent = reader.read("""
-                {"intentId":"i-2","orderId":"ORDER-0000000001","amount":1,"phoneNumber":"254712345678"}""");
-        assertEquals("ShopPay", intent.accountReference());
+    void aLongOrderIdGivesTheAccountReferenceByTheMerchantsRuleNeverAConstant() {
+        PaymentIntent byDefault = reader.read("""
+                {"intentId":"i-2","orderId":"ORDER-2026-0000000001","amount":1,"phoneNumber":"254712345678"}""");
+        assertEquals("6-0000000001", byDefault.accountReference(), "last 12 characters: where sequential ids differ");
+        PaymentIntent first = reader.read("""
+                {"intentId":"i-3","orderId":"INV20261128-abcdef","amount":1,"phoneNumber":"254712345678","merchant":"kiosk"}""");
+        assertEquals("INV20261128-", first.accountReference());
+        PaymentIntent named = reader.read("""
+                {"intentId":"i-4","orderId":"ORDER-2026-0000000001","amount":1,"phoneNumber":"254712345678","accountReference":"INV-77"}""");
+        assertEquals("INV-77", named.accountReference(), "the intent's own AccountReference wins");
     }
 
     @Test
