@@ -80,7 +80,7 @@ public record StkCallback(String merchantRequestId, String checkoutRequestId, St
         }
         try {
             return LocalDateTime.parse(text.trim(), StkPassword.DARAJA_TIMESTAMP)
-                    .atZone(StkPassword.NAIROBI).toOffsetDateTime().toString();
+                    .atZone(StkPassword.NAIROBI).toOffsetDateTime().format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         } catch (DateTimeParseException e) {
             return null;
         }

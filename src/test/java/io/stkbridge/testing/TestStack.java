@@ -49,14 +49,15 @@ public final class TestStack implements AutoCloseable {
     public final IntentPublisher intents;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private TestStack(Map<String, String> extraProperties) {
+    private TestStack(Map<String, String> extraProperties, TestCertificates tls, Duration slowAnswerDelay) {
         kafka = EmbeddedKafka.start();
         daraja = DarajaSimulator.builder()
                 .port(0)
                 .consumerCredentials("test-key", CONSUMER_SECRET)
                 .merchant("174379", PASSKEY)
                 .callbackDelay(Duration.ofMillis(150))
-                .slowAnswerDelay(Duration.ofSeconds(4))
+                .slowAnswerDelay(slowAnswerDelay)
+                .tls(tls == null ? null : tls.serverContext())
                 .build();
         daraja.start();
         Map<String, String> properties = new HashMap<>(Map.of(
@@ -75,17 +76,24 @@ public final class TestStack implements AutoCloseable {
                 "daraja.outage-pause-ms", "200",
                 "daraja.outage-give-up-ms", "1000",
                 "daraja.deferred-sweep-interval-ms", "100"));
+        if (tls != null) {
+            properties.put("daraja.truststore-file", tls.trustStore().toString());
+        }
         properties.putAll(extraProperties);
         properties.putIfAbsent("camel.server.port", String.valueOf(StkBridgeInstance.freePort()));
         appProperties = Map.copyOf(properties);
-        appSecrets = Map.of(
+        Map<String, String> secrets = new HashMap<>(Map.of(
                 "DARAJA_CONSUMER_KEY", "test-key",
                 "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
                 "DARAJA_PASSKEY", PASSKEY,
                 "STK_CALLBACK_SECRET", CALLBACK_SECRET,
                 "STK_API_OPERATOR_KEY", OPERATOR_KEY,
                 "STK_API_READER_KEY", READER_KEY,
-                "STK_API_USERS", CONSOLE_USERS);
+                "STK_API_USERS", CONSOLE_USERS));
+        if (tls != null) {
+            secrets.put("DARAJA_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
+        }
+        appSecrets = Map.copyOf(secrets);
         app = StkBridgeInstance.start(appProperties, appSecrets);
         outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
         deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
@@ -113,7 +121,15 @@ public final class TestStack implements AutoCloseable {
     }
 
     public static TestStack start(Map<String, String> extraProperties) {
-        return new TestStack(extraProperties);
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4));
+    }
+
+    /**
+     * As {@link #start(Map)}, with the simulator serving https on a certificate made for the test, which stk-bridge
+     * trusts through DARAJA_TRUSTSTORE_FILE; its slow answer (Amount 6000) takes {@code slowAnswerDelay}.
+     */
+    public static TestStack startWithTls(Map<String, String> extraProperties, Duration slowAnswerDelay) {
+        return new TestStack(extraProperties, TestCertificates.create(), slowAnswerDelay);
     }
 
     /** Publishes an intent for the test phone number and returns its intentId; the orderId is also its account reference. */
