@@ -25,7 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TokenOutageTest {
 
-    static final Duration BOUND = Duration.ofSeconds(60);
+    static final Duration BOUND = Duration.ofSeconds(90);
+    /** As long as a token renewal blip that would otherwise have failed every payment in its window. */
+    static final Duration OUTAGE = Duration.ofSeconds(30);
     static TestStack stack;
 
     @BeforeAll
@@ -41,6 +43,7 @@ class TokenOutageTest {
     @Test
     void intentsProducedWhileTheTokenEndpointIsDownEndSucceededAfterwards() throws Exception {
         stack.daraja.oauthUnavailable(true);
+        long outageStarted = System.nanoTime();
         List<String> intents = new ArrayList<>();
         for (int amount = 200; amount < 205; amount++) {
             intents.add(stack.pay(amount));
@@ -55,6 +58,9 @@ class TokenOutageTest {
         HttpResponse<String> ready = stack.getManagement("/observe/health/ready");
         assertEquals(200, ready.statusCode(), "a Daraja outage is not refused credentials: still ready " + ready.body());
 
+        await(BOUND, "the outage to have lasted " + OUTAGE, () -> Duration.ofNanos(System.nanoTime() - outageStarted).compareTo(OUTAGE) >= 0);
+        assertEquals(0, stack.daraja.pushRequestCount(), "nothing pushed without a token");
+        intents.forEach(id -> assertEquals(List.of(), stack.outcomes.eventsOf(id), "no outcome while no token can be had"));
         stack.daraja.oauthUnavailable(false);
         for (String intentId : intents) {
             JsonNode outcome = stack.outcomes.awaitFinal(intentId, BOUND);
