@@ -97,6 +97,8 @@ class DarajaEdgeTest {
     @Test
     void aRefusedAccessTokenIsRenewedAndThePushSentOnceMoreWith400_003_01() {
         assertEquals("SUCCEEDED", firstFinal(stack.pay(100)).path("status").asText(), "a token is cached");
+        // no query of another test's attempt may renew the token before this push meets the refusal
+        awaitNoAttemptWaiting();
         stack.daraja.reset();
         stack.daraja.invalidTokenAs400(true);
         stack.daraja.expireAllTokens();
@@ -166,6 +168,63 @@ class DarajaEdgeTest {
         stack.intents.publish(orderId, io.stkbridge.testing.IntentPublisher.intent(intentId, orderId, 103, "0708 374 149"));
         firstFinal(intentId);
         assertEquals(List.of("11-28-000042"), stack.daraja.pushes().stream().map(p -> p.accountReference()).toList());
+    }
+
+    @Test
+    void aQueryWhoseTokenIsRefusedRenewsItAndAsksOnceMore() {
+        assertEquals("SUCCEEDED", firstFinal(stack.pay(104)).path("status").asText(), "a token is cached");
+        stack.daraja.reset();
+        stack.daraja.dropCallbacks(true);
+        String intentId = stack.pay(7000);
+        await(BOUND, "ACCEPTED", () -> !stack.outcomes.eventsOf(intentId).isEmpty());
+        stack.daraja.expireAllTokens();
+        JsonNode paid = firstFinal(intentId);
+        assertEquals("SUCCEEDED", paid.path("status").asText(), paid.toString());
+        assertEquals("QUERY", paid.path("source").asText(), "decided by the query sent with the renewed token");
+        assertEquals(1, stack.daraja.tokenRequestCount(), "one new token for the query (call-stk-query-with-new-token)");
+    }
+
+    @Test
+    void callbacksThatDecideNothingLeaveTheAttemptWaiting() throws Exception {
+        stack.daraja.dropCallbacks(true);
+        stack.daraja.callbackDelay(Duration.ofHours(1));   // the sweeper's queries keep answering "being processed"
+        String intentId = stack.pay(105);
+        await(BOUND, "ACCEPTED", () -> !stack.outcomes.eventsOf(intentId).isEmpty());
+        JsonNode accepted = stack.outcomes.eventsOf(intentId).get(0);
+        String path = callbackPathOf(accepted);
+        String otherCheckout = TestStack.successCallback("ws_CO_someone_else", 105, PHONE);
+        String stillProcessing = """
+                {"Body":{"stkCallback":{"MerchantRequestID":"1-2-3","CheckoutRequestID":"%s","ResultCode":4999,
+                 "ResultDesc":"The transaction is still under processing"}}}""".formatted(accepted.path("checkoutRequestId").asText());
+        assertEquals(200, stack.post(path, otherCheckout, Map.of()).statusCode());
+        assertEquals(200, stack.post(path, stillProcessing, Map.of()).statusCode());
+
+        var answer = stack.get("/api/attempts/" + accepted.path("attemptId").asText(), Map.of("X-Api-Key", TestStack.READER_KEY));
+        JsonNode detail = io.stkbridge.testing.OutcomeCollector.json(answer.body());
+        List<String> dispositions = new java.util.ArrayList<>();
+        detail.path("timeline").forEach(e -> {
+            if ("CALLBACK".equals(e.path("kind").asText())) {
+                dispositions.add(e.path("disposition").asText());
+            }
+        });
+        assertEquals(List.of("CHECKOUT_MISMATCH", "STILL_PROCESSING"), dispositions);
+        // applied, either would have decided the attempt (source CALLBACK) before its answer; the sweeper may give up on it
+        Attempt after = attempt(intentId);
+        assertTrue(after.status() == Status.ACCEPTED || "UNRESOLVED".equals(after.reason()), after.toString());
+        assertTrue(!"CALLBACK".equals(after.source()), after.toString());
+    }
+
+    private static void awaitNoAttemptWaiting() {
+        javax.sql.DataSource ledger = stack.app.context().getRegistry().lookupByNameAndType("dataSource", javax.sql.DataSource.class);
+        await(BOUND, "no attempt waiting for a push answer or a result", () -> {
+            try (var connection = ledger.getConnection(); var count = connection.createStatement().executeQuery(
+                    "SELECT COUNT(*) FROM stk_attempt WHERE status IN ('PENDING_PUSH', 'DEFERRED', 'ACCEPTED')")) {
+                count.next();
+                return count.getInt(1) == 0;
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static String callbackPathOf(JsonNode event) {

@@ -43,14 +43,22 @@ public final class PostgresSchemas implements AutoCloseable {
 
     /** Connects to the configured server and creates a fresh schema; skips or fails the test if it is not reachable. */
     public static PostgresSchemas createOrSkip() {
-        String url = env("STK_TEST_PG_URL", DEFAULT_URL);
-        String user = env("STK_TEST_PG_USER", "postgres");
-        String password = env("STK_TEST_PG_PASSWORD", "");
+        return createOrSkip(env("STK_TEST_PG_URL", DEFAULT_URL), env("STK_TEST_PG_USER", "postgres"),
+                env("STK_TEST_PG_PASSWORD", ""));
+    }
+
+    static PostgresSchemas createOrSkip(String url, String user, String password) {
         String schema = "stk_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         PostgresSchemas schemas = new PostgresSchemas(url, user, password, schema);
         try (Connection connection = schemas.adminConnection(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA " + schema);
         } catch (SQLException e) {
+            if (!unreachable(e)) {
+                // a server that answers but refuses (wrong password, no such database, no rights) is a broken setup,
+                // never a reason to skip the PostgreSQL half of the tests
+                throw new AssertionError("PostgreSQL at " + url + " refused " + user + " (SQLState " + e.getSQLState()
+                        + "): " + e.getMessage() + "; fix STK_TEST_PG_URL / STK_TEST_PG_USER / STK_TEST_PG_PASSWORD", e);
+            }
             String where = "PostgreSQL not reachable at " + url + " as " + user + " (" + e.getMessage() + ")";
             if ("true".equalsIgnoreCase(System.getenv("STK_REQUIRE_POSTGRES"))) {
                 throw new AssertionError(where + "; STK_REQUIRE_POSTGRES=true makes PostgreSQL mandatory: start it "
@@ -59,6 +67,11 @@ public final class PostgresSchemas implements AutoCloseable {
             Assumptions.assumeTrue(false, where + "; set STK_TEST_PG_URL or start it");
         }
         return schemas;
+    }
+
+    /** No server answered (SQLState class 08: connection exception): the only case in which the tests may be skipped. */
+    static boolean unreachable(SQLException e) {
+        return e.getSQLState() != null && e.getSQLState().startsWith("08");
     }
 
     private static String env(String name, String fallback) {
