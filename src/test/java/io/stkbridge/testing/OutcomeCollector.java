@@ -11,7 +11,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import java.util.function.Predicate;
 
 /** Reads every record of a topic from the beginning, in the background, for tests and the local run to look at. */
@@ -19,7 +21,12 @@ public final class OutcomeCollector implements AutoCloseable {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    /** What the running stacks can say about themselves when a wait times out (ledger rows, simulator counts). */
+    private static final Map<String, Supplier<String>> DIAGNOSTICS = new ConcurrentHashMap<>();
+
     private final List<ConsumerRecord<String, String>> records = new CopyOnWriteArrayList<>();
+    /** Each record's value parsed once, in arrival order, so polling loops do not parse every record again. */
+    private final List<JsonNode> values = new CopyOnWriteArrayList<>();
     private final Thread poller;
     private volatile boolean running = true;
 
@@ -36,7 +43,10 @@ public final class OutcomeCollector implements AutoCloseable {
         poller = new Thread(() -> {
             try (consumer) {
                 while (running) {
-                    consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
+                        values.add(json(record.value()));
+                        records.add(record);
+                    }
                 }
             }
         }, "collector-" + topic);
@@ -49,7 +59,7 @@ public final class OutcomeCollector implements AutoCloseable {
     }
 
     public List<JsonNode> values() {
-        return records.stream().map(r -> json(r.value())).toList();
+        return List.copyOf(values);
     }
 
     public List<JsonNode> eventsOf(String intentId) {
@@ -58,7 +68,7 @@ public final class OutcomeCollector implements AutoCloseable {
 
     /** The one final event of an intent, waiting for it up to the bound. */
     public JsonNode awaitFinal(String intentId, Duration bound) {
-        await(bound, "final outcome of " + intentId,
+        await(bound, () -> "final outcome of " + intentId + " (its events so far: " + eventsOf(intentId) + ")",
                 () -> eventsOf(intentId).stream().anyMatch(e -> e.path("final").asBoolean()));
         return eventsOf(intentId).stream().filter(e -> e.path("final").asBoolean()).findFirst().orElseThrow();
     }
@@ -77,18 +87,44 @@ public final class OutcomeCollector implements AutoCloseable {
     }
 
     public static void await(Duration bound, String what, java.util.function.BooleanSupplier condition) {
+        await(bound, () -> what, condition);
+    }
+
+    /**
+     * Waits for the condition; on time-out the error says what was awaited and what every running stack reports of
+     * itself ({@link #describeOnTimeout}), so that a failure in CI can be read from its log alone.
+     */
+    public static void await(Duration bound, Supplier<String> what, java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + bound + " waiting for " + what);
+                StringBuilder message = new StringBuilder("timed out after " + bound + " waiting for " + what.get());
+                DIAGNOSTICS.forEach((name, describe) -> {
+                    message.append("\n--- ").append(name).append(":\n");
+                    try {
+                        message.append(describe.get());
+                    } catch (RuntimeException e) {
+                        message.append("(could not be read: ").append(e).append(')');
+                    }
+                });
+                throw new AssertionError(message.toString());
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
+                throw new AssertionError("interrupted waiting for " + what.get());
             }
         }
+    }
+
+    /** Registers what a running stack reports of itself when a wait times out; {@link #forget} when it stops. */
+    public static void describeOnTimeout(String name, Supplier<String> describe) {
+        DIAGNOSTICS.put(name, describe);
+    }
+
+    public static void forget(String name) {
+        DIAGNOSTICS.remove(name);
     }
 
     @Override

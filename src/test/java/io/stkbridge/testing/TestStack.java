@@ -48,6 +48,7 @@ public final class TestStack implements AutoCloseable {
     public final OutcomeCollector deadLetters;
     public final IntentPublisher intents;
     private final HttpClient http = HttpClient.newHttpClient();
+    private final String diagnosticsName = "test stack " + UUID.randomUUID().toString().substring(0, 8);
 
     private TestStack(Map<String, String> extraProperties, TestCertificates tls, Duration slowAnswerDelay) {
         kafka = EmbeddedKafka.start();
@@ -98,6 +99,31 @@ public final class TestStack implements AutoCloseable {
         outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
         deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
         intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
+        OutcomeCollector.describeOnTimeout(diagnosticsName, this::describe);
+    }
+
+    /** What a wait that timed out prints about this stack: the simulator's counts and the ledger's unsettled attempts. */
+    private String describe() {
+        StringBuilder text = new StringBuilder("simulator: ").append(daraja.pushRequestCount()).append(" push requests, ")
+                .append(daraja.pushCount()).append(" registered, ").append(daraja.refusedPushCount()).append(" refused, ")
+                .append(daraja.queryCount()).append(" queries, ").append(daraja.callbacksSent().size())
+                .append(" callbacks sent, ").append(daraja.tokenRequestCount()).append(" token requests\n")
+                .append("outcome events: ").append(outcomes.values().size()).append(", dead letters: ")
+                .append(deadLetters.values().size()).append("\nledger attempts not final (at most 20):\n");
+        javax.sql.DataSource ledger = app.context().getRegistry().lookupByNameAndType("dataSource", javax.sql.DataSource.class);
+        try (var connection = ledger.getConnection(); var rows = connection.createStatement().executeQuery(
+                "SELECT intent_id, attempt_id, status, reason, checkout_request_id, created_at, updated_at FROM stk_attempt "
+                        + "WHERE status IN ('PENDING_PUSH', 'DEFERRED', 'ACCEPTED') ORDER BY created_at FETCH FIRST 20 ROWS ONLY")) {
+            while (rows.next()) {
+                for (int column = 1; column <= 7; column++) {
+                    text.append(column == 1 ? "  " : " | ").append(rows.getString(column));
+                }
+                text.append('\n');
+            }
+        } catch (Exception e) {
+            text.append("  (ledger not readable: ").append(e).append(")\n");
+        }
+        return text.toString();
     }
 
     /** Crashes stk-bridge and starts it again on the same ledger, broker, simulator and port. */
@@ -183,6 +209,7 @@ public final class TestStack implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        OutcomeCollector.forget(diagnosticsName);
         intents.close();
         outcomes.close();
         deadLetters.close();
