@@ -265,6 +265,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
+        // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
+        // before any route consumes; and the management port's health and info say no more than intended
+        context.addService(new HttpListeners(context));
+        context.addService(new ManagementEndpoints(context));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
