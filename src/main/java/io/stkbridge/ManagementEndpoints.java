@@ -13,7 +13,9 @@ import org.apache.camel.util.json.JsonObject;
  * parameter of a health request is dropped before Camel reads it, so the configured {@code camel.health.exposure-level}
  * is what applies. Camel's info endpoint (switched off in application.properties) shows the PID, the OS user and the
  * working and home directories; this one shows the application's and Camel's names and versions and the state only.
- * Added to the context after Camel's management server, so its router exists when this starts.
+ * Added to the context after Camel's management server, so its router exists when this starts. Camel's server listens
+ * (and its health handlers answer) a moment before this service adds its routes, early in start-up, before any route
+ * has started; there is no hook to add them before Camel's server starts listening.
  */
 final class ManagementEndpoints extends ServiceSupport {
 
@@ -26,10 +28,13 @@ final class ManagementEndpoints extends ServiceSupport {
     @Override
     protected void doStart() {
         ManagementHttpServer management = context.hasService(ManagementHttpServer.class);
-        if (management == null || management.getRouter() == null) {
-            return;
+        if (management == null) {
+            return; // camel.management.enabled=false
         }
         Router router = management.getRouter();
+        if (router == null) {
+            throw new IllegalStateException("the management server has not started: its health and info cannot be restricted");
+        }
         // before Camel's own routes on these paths (which are in insertion order, from 0)
         router.route(management.getHealthPath() + "*").order(Integer.MIN_VALUE).handler(request -> {
             request.request().params().clear();
