@@ -72,6 +72,9 @@ import java.util.function.Supplier;
 /** Reads the configuration, checks it, migrates the ledger, creates the topics and binds the beans the routes call. */
 public class StkBridgeConfiguration implements CamelConfiguration {
 
+    /** docker/compose.yaml's throw-away callback secret: public, so never acceptable in production. */
+    static final String COMPOSE_CALLBACK_SECRET = "compose-local-callback-secret";
+
     private final Map<String, String> environment;
     private final Clock clock;
 
@@ -92,10 +95,17 @@ public class StkBridgeConfiguration implements CamelConfiguration {
             settings.problem("DARAJA_PUSH_TPS_PER_SHORTCODE must be at least 1");
         }
         List<Merchant> configuredMerchants = new MerchantSettings(settings, Math.max(pushTps, 1)).read();
-        String callbackBaseUrl = callbackBaseUrl(settings, configuredMerchants);
+        List<String> production = configuredMerchants.stream().filter(m -> Merchant.PRODUCTION.equals(m.environment()))
+                .map(Merchant::name).toList();
+        String callbackBaseUrl = callbackBaseUrl(settings, production);
+        darajaBaseUrl(settings, production);
         String callbackSecret = settings.secret("STK_CALLBACK_SECRET", true);
         if (!callbackSecret.isEmpty() && callbackSecret.length() < 16) {
             settings.problem("STK_CALLBACK_SECRET must be at least 16 characters");
+        }
+        if (!production.isEmpty() && callbackSecret.equals(COMPOSE_CALLBACK_SECRET)) {
+            settings.problem("STK_CALLBACK_SECRET is the public default of docker/compose.yaml, which production refuses"
+                    + " (merchant(s) " + String.join(", ", production) + " use production)");
         }
         if (settings.optional("stk.default-description").length() > 13) {
             settings.problem("STK_DEFAULT_DESCRIPTION must be at most 13 characters (Daraja's TransactionDesc limit)");
@@ -276,6 +286,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
+        // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
+        // before any route consumes; and the management port's health and info say no more than intended
+        context.addService(new HttpListeners(context));
+        context.addService(new ManagementEndpoints(context));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
@@ -353,30 +367,53 @@ public class StkBridgeConfiguration implements CamelConfiguration {
     /**
      * Daraja posts results to this base URL; plain http is only for loopback unless explicitly allowed, and never when a
      * merchant uses production.
+     *
+     * @param production the names of the merchants that use production
      */
-    private String callbackBaseUrl(Settings settings, List<Merchant> merchants) {
+    private String callbackBaseUrl(Settings settings, List<String> production) {
         String url = settings.text("stk.callback.base-url", "STK_CALLBACK_BASE_URL");
-        if (url.isEmpty()) {
+        URI uri = url(settings, "STK_CALLBACK_BASE_URL", url);
+        if (uri == null) {
             return url;
         }
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            settings.problem("STK_CALLBACK_BASE_URL is not a URL: " + url);
-            return url;
-        }
-        boolean https = "https".equalsIgnoreCase(uri.getScheme());
-        boolean http = "http".equalsIgnoreCase(uri.getScheme());
-        List<String> production = merchants.stream().filter(m -> Merchant.PRODUCTION.equals(m.environment()))
-                .map(Merchant::name).toList();
-        if (!https && !production.isEmpty()) {
+        if (!production.isEmpty() && !"https".equalsIgnoreCase(uri.getScheme())) {
             settings.problem("STK_CALLBACK_BASE_URL must be https because merchant(s) " + String.join(", ", production)
                     + " use production (neither loopback nor STK_CALLBACK_ALLOW_INSECURE allows plain http there)");
-        } else if (!https && !(http && (isLoopback(uri.getHost()) || settings.flag("stk.callback.allow-insecure")))) {
+        } else if (!httpsOrLoopback(uri, settings.flag("stk.callback.allow-insecure"))) {
             settings.problem("STK_CALLBACK_BASE_URL must be https (plain http only for loopback, or with STK_CALLBACK_ALLOW_INSECURE=true): " + url);
         }
         return url;
+    }
+
+    /**
+     * The Daraja host every merchant's calls go to when set (credentials, passkey-derived passwords and customers' phone
+     * numbers travel to it): when a merchant uses production it must be https, plain http only to a loopback host.
+     */
+    private static void darajaBaseUrl(Settings settings, List<String> production) {
+        URI uri = url(settings, "DARAJA_BASE_URL", settings.optional("daraja.base-url"));
+        if (uri != null && !production.isEmpty() && !httpsOrLoopback(uri, false)) {
+            settings.problem("DARAJA_BASE_URL must be https because merchant(s) " + String.join(", ", production)
+                    + " use production (plain http only to a loopback host)");
+        }
+    }
+
+    /** The URL a variable holds; null when it is empty, or not a URL (a problem then names the variable). */
+    private static URI url(Settings settings, String variable, String url) {
+        if (url.isEmpty()) {
+            return null;
+        }
+        try {
+            return URI.create(url);
+        } catch (IllegalArgumentException e) {
+            settings.problem(variable + " is not a URL: " + url);
+            return null;
+        }
+    }
+
+    /** https; or plain http to a loopback host, or to any host when {@code anyHttp}. */
+    private static boolean httpsOrLoopback(URI uri, boolean anyHttp) {
+        return "https".equalsIgnoreCase(uri.getScheme())
+                || ("http".equalsIgnoreCase(uri.getScheme()) && (anyHttp || isLoopback(uri.getHost())));
     }
 
     /**

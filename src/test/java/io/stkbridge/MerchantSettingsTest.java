@@ -148,6 +148,50 @@ class MerchantSettingsTest {
         assertTrue(loopback.contains("STK_CALLBACK_BASE_URL must be https because"), "loopback neither: " + loopback);
     }
 
+    /** A configuration that fails anyway, so that a test can read every problem of the rest. */
+    static final Map<String, String> ONE_OTHER_PROBLEM = Map.of("stk.default-description", "fourteen chars");
+
+    @Test
+    void productionRefusesTheComposeFilesPublicCallbackSecret() throws IOException {
+        String compose = Files.readString(Path.of("docker/compose.yaml"));
+        assertTrue(compose.contains("STK_CALLBACK_SECRET: ${STK_CALLBACK_SECRET:-" + StkBridgeConfiguration.COMPOSE_CALLBACK_SECRET + "}"),
+                "the secret production refuses is the compose file's default");
+        environment.put("STK_CALLBACK_SECRET", StkBridgeConfiguration.COMPOSE_CALLBACK_SECRET);
+        String problems = problems(TWO_MERCHANTS, ONE_OTHER_PROBLEM);
+        assertTrue(problems.contains("STK_CALLBACK_SECRET is the public default of docker/compose.yaml, which production refuses"),
+                problems);
+        assertFalse(problems.contains(StkBridgeConfiguration.COMPOSE_CALLBACK_SECRET), "the value is not shown: " + problems);
+        String sandbox = problems(TWO_MERCHANTS.replace("environment: production", "environment: sandbox"), ONE_OTHER_PROBLEM);
+        assertFalse(sandbox.contains("STK_CALLBACK_SECRET"), "sandbox merchants may use it: " + sandbox);
+    }
+
+    @Test
+    void productionRefusesAPlainHttpDarajaBaseUrlExceptToLoopback() throws IOException {
+        String plain = problems(TWO_MERCHANTS, Map.of("daraja.base-url", "http://daraja-proxy.internal:8089"));
+        assertTrue(plain.contains("DARAJA_BASE_URL must be https because merchant(s) kiosk use production"), plain);
+        assertFalse(plain.contains("daraja-proxy.internal"), "the key is named, not the value: " + plain);
+        Map<String, String> loopback = new HashMap<>(ONE_OTHER_PROBLEM);
+        loopback.put("daraja.base-url", "http://127.0.0.1:8089");
+        assertFalse(problems(TWO_MERCHANTS, loopback).contains("DARAJA_BASE_URL"), "plain http to loopback is allowed");
+        Map<String, String> https = new HashMap<>(ONE_OTHER_PROBLEM);
+        https.put("daraja.base-url", "https://daraja-proxy.internal");
+        assertFalse(problems(TWO_MERCHANTS, https).contains("DARAJA_BASE_URL"), "https is allowed");
+        Map<String, String> sandbox = new HashMap<>(ONE_OTHER_PROBLEM);
+        sandbox.put("daraja.base-url", "http://daraja-simulator:8089");
+        assertFalse(problems(TWO_MERCHANTS.replace("environment: production", "environment: sandbox"), sandbox)
+                .contains("DARAJA_BASE_URL"), "sandbox merchants may use any http host (the simulator)");
+    }
+
+    @Test
+    void theSingleProductionMerchantRefusesAPlainHttpDarajaBaseUrlToo() {
+        Map<String, String> single = Map.of("DARAJA_CONSUMER_KEY", "k", "DARAJA_CONSUMER_SECRET", "s",
+                "DARAJA_PASSKEY", "production-passkey-value", "STK_CALLBACK_SECRET", "test-callback-secret-0123456789");
+        String fromVariables = configurationProblems(Map.of("daraja.environment", "production", "daraja.shortcode", "600100",
+                "daraja.base-url", "http://daraja-proxy.internal", "stk.default-description", "fourteen chars"), single);
+        assertTrue(fromVariables.contains("DARAJA_BASE_URL must be https because merchant(s) default use production"),
+                fromVariables);
+    }
+
     @Test
     void productionRefusesThePublicSandboxCredentials() throws IOException {
         environment.put("KIOSK_PASSKEY", SANDBOX_PASSKEY);

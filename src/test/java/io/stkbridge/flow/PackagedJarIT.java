@@ -286,6 +286,35 @@ class PackagedJarIT {
                 "the error ends with where to read about each variable: " + output);
     }
 
+    /** A second instance on one host: its management port is taken. It stops (exit 2) instead of running on unwatched. */
+    @Test
+    void refusesToStartWhenItsManagementPortIsTaken() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString()).redirectErrorStream(true);
+            Map<String, String> env = builder.environment();
+            env.keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
+            env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1");
+            env.put("STK_KAFKA_CREATE_TOPICS", "false");
+            env.put("DARAJA_CONSUMER_KEY", "jar-key");
+            env.put("DARAJA_CONSUMER_SECRET", "jar-secret");
+            env.put("DARAJA_SHORTCODE", "174379");
+            env.put("DARAJA_PASSKEY", PASSKEY);
+            int port = StkBridgeInstance.freePort();
+            env.put("STK_HTTP_PORT", String.valueOf(port));
+            env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
+            env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
+            env.put("STK_DB_URL", "jdbc:h2:mem:taken");
+            env.put("STK_MANAGEMENT_PORT", String.valueOf(taken.getLocalPort()));
+            Process process = builder.start();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "stopped instead of running on");
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, process.exitValue(), output);
+            assertTrue(output.contains("stk-bridge cannot start: the management server (STK_MANAGEMENT_HOST, STK_MANAGEMENT_PORT) "
+                    + "could not listen on 127.0.0.1:" + taken.getLocalPort()), output);
+            assertFalse(output.contains("jar-callback-secret-0123456789") || output.contains(PASSKEY), output);
+        }
+    }
+
     @Test
     void refusesABadMerchantsFileNamingEachKeyButNoSecret() throws Exception {
         Path file = Files.createTempFile("merchants", ".yaml");

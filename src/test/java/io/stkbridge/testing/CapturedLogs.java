@@ -1,6 +1,8 @@
 package io.stkbridge.testing;
 
 import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.Layout;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
@@ -15,15 +17,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class CapturedLogs extends AbstractAppender implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> text = new CopyOnWriteArrayList<>();
+    /** The layout of log4j2.properties' "text" appender (STK_LOG_FORMAT=text), if it is configured. */
+    private final Layout<?> textLayout;
 
-    private CapturedLogs() {
+    private CapturedLogs(Layout<?> textLayout) {
         super("captured-logs", null, null, true, Property.EMPTY_ARRAY);
+        this.textLayout = textLayout;
     }
 
     public static CapturedLogs install() {
-        CapturedLogs appender = new CapturedLogs();
-        appender.start();
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Appender textAppender = context.getConfiguration().getAppender("text");
+        CapturedLogs appender = new CapturedLogs(textAppender == null ? null : textAppender.getLayout());
+        appender.start();
         context.getConfiguration().getRootLogger().addAppender(appender, null, null);
         context.updateLoggers();
         return appender;
@@ -38,6 +45,14 @@ public final class CapturedLogs extends AbstractAppender implements AutoCloseabl
             line.append('\n').append(trace);
         }
         lines.add(line.toString());
+        if (textLayout != null) {
+            text.add(String.valueOf(textLayout.toSerializable(event)));
+        }
+    }
+
+    /** Each event as the text log format writes it (possibly several lines, with its line separator), in order. */
+    public List<String> asText() {
+        return List.copyOf(text);
     }
 
     public List<String> linesContaining(String text) {

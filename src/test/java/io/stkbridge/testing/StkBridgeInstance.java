@@ -38,6 +38,7 @@ public final class StkBridgeInstance implements AutoCloseable {
         try {
             main.start();
         } catch (Exception e) {
+            main.stop();
             throw new IllegalStateException("stk-bridge did not start", e);
         }
         return new StkBridgeInstance(main, port);
