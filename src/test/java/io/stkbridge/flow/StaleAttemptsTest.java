@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -139,7 +140,7 @@ class StaleAttemptsTest {
     }
 
     @Test
-    void aLateCallbackThatAgreesWithTheQueryPublishesNothingNew() throws Exception {
+    void aLateCallbackThatAgreesWithTheQueryPublishesOnlyItsReceipt() throws Exception {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(150);
         String checkout = checkoutOf(intentId);
@@ -147,8 +148,15 @@ class StaleAttemptsTest {
         assertEquals("SUCCEEDED", byQuery.path("status").asText());
         String attemptId = byQuery.path("attemptId").asText();
         assertEquals(200, stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 150, PHONE), Map.of()).statusCode());
+        await(BOUND, "the receipt event", () -> outcomes.eventsOf(intentId).size() >= 3);
         outcomes.awaitFinal(stack.pay(151), BOUND);
-        assertEquals(2, outcomes.eventsOf(intentId).size());
+        List<JsonNode> events = outcomes.eventsOf(intentId);
+        assertEquals(3, events.size(), events.toString());
+        assertEquals(1, events.stream().filter(e -> e.path("final").asBoolean()).count(), "no second final outcome");
+        assertTrue(events.stream().noneMatch(e -> e.path("correction").asBoolean()), "no correction");
+        JsonNode receipt = events.get(2);
+        assertEquals(byQuery.path("eventId").asText(), receipt.path("receiptFor").asText(), "the receipt event completes the outcome");
+        assertEquals("TST1234567", receipt.path("mpesaReceiptNumber").asText());
     }
 
     @Test
