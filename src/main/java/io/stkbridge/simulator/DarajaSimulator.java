@@ -214,6 +214,11 @@ public final class DarajaSimulator implements AutoCloseable {
         return ledger.tokenRequestCount();
     }
 
+    /** Every access token issued since start, expired ones included (reset keeps them). */
+    public java.util.Set<String> accessTokensIssued() {
+        return tokens.everIssued();
+    }
+
     /** Tokens issued to one consumer key (Daraja app). */
     public int tokensIssuedTo(String consumerKey) {
         return ledger.tokensIssuedTo(consumerKey);

@@ -15,6 +15,8 @@ final class TokenStore {
     }
 
     private final Map<String, Issued> issuedByToken = new ConcurrentHashMap<>();
+    /** Every token ever issued, expired or not (for tests proving that no token reached a log). */
+    private final java.util.Set<String> everIssued = ConcurrentHashMap.newKeySet();
     private final Duration lifetime;
     private final Clock clock;
 
@@ -30,6 +32,7 @@ final class TokenStore {
         do {
             token = Ids.accessToken();
         } while (issuedByToken.putIfAbsent(token, new Issued(now.plus(lifetime), consumerKey)) != null);
+        everIssued.add(token);
         return token;
     }
 
@@ -47,6 +50,10 @@ final class TokenStore {
             throw as400 ? new DarajaError(400, "400.003.01", "Invalid Access Token") : DarajaError.invalidAccessToken();
         }
         return issued.consumerKey();
+    }
+
+    java.util.Set<String> everIssued() {
+        return java.util.Set.copyOf(everIssued);
     }
 
     void expireAll() {
