@@ -139,6 +139,8 @@ class ConsoleBrowserTest {
             return "SUCCEEDED".equals(browser.findElement(By.id("attempt-status")).getAttribute("data-status"));
         });
         assertTrue(text(By.id("query-message")).contains("now: Paid"), text(By.id("query-message")));
+        assertTrue(text(By.id("attempt-receipt")).startsWith("Not received"), "paid per STK Query, which carries no receipt: "
+                + text(By.id("attempt-receipt")));
         assertTrue(browser.findElements(By.cssSelector("#timeline .timeline-entry")).stream()
                 .anyMatch(e -> "QUERY".equals(e.getAttribute("data-kind"))));
         screenshot("attempt-after-query");
