@@ -591,11 +591,21 @@ public class AttemptLedger {
         }
     }
 
+    /** What the ledger stores instead of a NUL character, which PostgreSQL text cannot hold (U+FFFD, the replacement character). */
+    static final char NUL_REPLACEMENT = '\uFFFD';
+
+    /**
+     * Binds the parameters in order. Text is stored without NUL characters (each becomes {@link #NUL_REPLACEMENT}) on every
+     * ledger, so that an intent echoing one in a field (a merchant name, an unknown property) is stored, rejected and
+     * answered the same on H2 and PostgreSQL, instead of failing the statement on PostgreSQL for ever.
+     */
     static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
         for (int i = 0; i < parameters.length; i++) {
             Object value = parameters[i];
             if (value == null) {
                 statement.setNull(i + 1, Types.NULL);
+            } else if (value instanceof String text) {
+                statement.setString(i + 1, text.replace('\u0000', NUL_REPLACEMENT));
             } else {
                 statement.setObject(i + 1, value);
             }
