@@ -156,6 +156,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (maxInFlight < 1) {
             settings.problem("STK_MAX_IN_FLIGHT must be at least 1");
         }
+        int maxFailedReads = settings.integer("stk.intake.max-failed-reads", "STK_INTAKE_MAX_FAILED_READS");
+        if (maxFailedReads < 1) {
+            settings.problem("STK_INTAKE_MAX_FAILED_READS must be at least 1");
+        }
         settings.check();
 
         if (settings.flag("stk.kafka.create-topics")) {
@@ -261,7 +265,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("kafkaOffsets", new KafkaOffsets());
         registry.bind("outcomeRecords", new OutcomeRecords());
         IntakeBatches intakeBatches = new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
-                intakeThreads, maxInFlight, workSlots, context.createProducerTemplate(), "direct:intake-record");
+                intakeThreads, maxInFlight, workSlots, context.createProducerTemplate(), "direct:intake-record",
+                maxFailedReads, "direct:dead-letter");
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));

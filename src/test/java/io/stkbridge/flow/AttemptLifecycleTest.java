@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.ConnectException;
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The push lifecycle's edges, counted at the Daraja simulator: an attempt that was given up is never sent, and a ledger
@@ -51,6 +53,10 @@ abstract class AttemptLifecycleTest {
     final AtomicInteger ledgerFailuresLeft = new AtomicInteger();
     final AtomicInteger ledgerFailures = new AtomicInteger();
 
+    /** The orderId whose record fails the same way on every read (as a ledger whose index disagrees with its table). */
+    final AtomicReference<String> poisoned = new AtomicReference<>();
+    final AtomicInteger poisonedReads = new AtomicInteger();
+
     /** The ledger's properties (stk.db.*). */
     abstract Map<String, String> ledger();
 
@@ -60,6 +66,7 @@ abstract class AttemptLifecycleTest {
         // a deferred attempt that met the outage itself is given up after 1 s; pauses are short
         properties.put("daraja.outage-give-up-ms", "1000");
         properties.put("daraja.outage-pause-ms", "200");
+        properties.put("stk.intake.max-failed-reads", "3");
         stack = TestStack.start(properties);
         DarajaOutage outage = stack.app.context().getRegistry().lookupByNameAndType("darajaOutage", DarajaOutage.class);
         AdviceWith.adviceWith(stack.app.context(), "stk-push", route -> {
@@ -81,6 +88,14 @@ abstract class AttemptLifecycleTest {
                 }
             });
         });
+        AdviceWith.adviceWith(stack.app.context(), "intake-record", route -> route.weaveAddFirst().process(exchange -> {
+            String target = poisoned.get();
+            if (target != null && exchange.getMessage().getBody(String.class).contains("\"" + target + "\"")) {
+                poisonedReads.incrementAndGet();
+                throw new LedgerException(new SQLException(
+                        "Unique index or primary key violation: \"PUBLIC.UQ_ATTEMPT_INTENT_INDEX_C\"", "23505"));
+            }
+        }));
         AdviceWith.adviceWith(stack.app.context(), "deferred-pushes", route -> {
             route.weaveByToUri("direct:stk-push").before().process(exchange -> {
                 if (pauseBeforeDeferredPushes.get()) {
@@ -106,6 +121,7 @@ abstract class AttemptLifecycleTest {
         ledgerDownWhenRecording.set(null);
         ledgerFailuresLeft.set(0);
         ledgerFailures.set(0);
+        poisoned.set(null);
     }
 
     private String publish(String orderId, int amount) {
@@ -162,5 +178,37 @@ abstract class AttemptLifecycleTest {
         assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(next, BOUND).path("status").asText());
         assertEquals(1, pushesOf(orderId).size(), "still pushed exactly once: " + pushesOf(orderId));
         assertEquals(1, pushesOf(nextOrder).size());
+    }
+
+    @Test
+    void aRecordThatFailsOnEveryReadGoesToTheDeadLetterTopicAfterBoundedReadsAndTheIntakeMovesOn() throws Exception {
+        String orderId = newOrderId();
+        poisoned.set(orderId);
+        String poison = publish(orderId, 100);
+        // the next intent on the same partition (same key): it waits behind the poisoned record until that one is done
+        String nextIntent = "intent-" + UUID.randomUUID().toString().substring(0, 8);
+        String nextOrder = newOrderId();
+        stack.intents.publish(orderId, IntentPublisher.intent(nextIntent, nextOrder, 100, PHONE));
+
+        var dead = stack.deadLetters.awaitRecords(r -> orderId.equals(r.key()), 1, BOUND).get(0);
+        assertEquals("PROCESSING_FAILED_REPEATEDLY", header(dead, "stk_error_reason"));
+        assertEquals("3", header(dead, "stk_failed_reads"));
+        assertTrue(header(dead, "stk_error_message").contains("Unique index or primary key violation"),
+                header(dead, "stk_error_message"));
+        assertTrue(dead.value().contains(poison), "the DLQ keeps the record as it came");
+        assertTrue(poisonedReads.get() >= 3, "a read counts only while other records get through: " + poisonedReads);
+        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(nextIntent, BOUND).path("status").asText(),
+                "the intake moved on past the dead-lettered record");
+        assertEquals(List.of(), pushesOf(orderId), "the poisoned record was never pushed");
+        assertEquals(1, pushesOf(nextOrder).size());
+        assertEquals(List.of(), stack.outcomes.eventsOf(poison));
+        String metrics = stack.getManagement("/observe/metrics").body();
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("stk_dead_letters_total{")
+                && line.contains("reason=\"PROCESSING_FAILED_REPEATEDLY\"") && line.endsWith(" 1.0")), metrics);
+    }
+
+    private static String header(org.apache.kafka.clients.consumer.ConsumerRecord<String, String> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? "" : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
     }
 }
