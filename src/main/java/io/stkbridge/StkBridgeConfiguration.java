@@ -255,7 +255,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 millis(settings, "daraja.outage-pause-ms", "DARAJA_OUTAGE_PAUSE_MS"),
                 millis(settings, "daraja.outage-give-up-ms", "DARAJA_OUTAGE_GIVE_UP_MS"));
         registry.bind("darajaOutage", outage);
-        registry.bind("deferredPushes", new DeferredPushes(ledger, outage, queryBatch));
+        registry.bind("deferredPushes", new DeferredPushes(ledger, outage, merchants, queryBatch));
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),

@@ -203,12 +203,24 @@ public class AttemptLedger {
         }
     }
 
-    /** Deferred attempts whose time has come, switched back to PENDING_PUSH for this instance to push now. */
-    public List<Attempt> claimDeferred(int limit) {
+    /**
+     * Deferred attempts whose time has come, switched back to PENDING_PUSH for this instance to push now. One that cannot
+     * be pushed ({@code pushable} false: its merchant is no longer configured) is FAILED {@code PUSH_FAILED}, retryable:
+     * a DEFERRED attempt provably never reached Daraja.
+     */
+    public List<Attempt> claimDeferred(int limit, java.util.function.Predicate<Attempt> pushable) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             List<Attempt> due = new ArrayList<>();
             for (String attemptId : ids(connection, Sql.of("attempt-due-for-push"), now, limit)) {
+                Attempt deferred = load(connection, "attempt-by-id", attemptId).orElseThrow();
+                if (!pushable.test(deferred)) {
+                    try (Correlation.Scope ignored = Correlation.scope(deferred)) {
+                        resolve(connection, deferred, Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "merchant '"
+                                + deferred.merchant() + "' is no longer configured: nothing was sent"), Source.PUSH, null);
+                    }
+                    continue;
+                }
                 update(connection, Sql.of("attempt-resume-push"), now, attemptId);
                 due.add(load(connection, "attempt-by-id", attemptId).orElseThrow());
             }

@@ -122,6 +122,7 @@ abstract class AttemptLifecycleTest {
         ledgerFailuresLeft.set(0);
         ledgerFailures.set(0);
         poisoned.set(null);
+        stack.daraja.callbackDelay(Duration.ofMillis(150));
     }
 
     private String publish(String orderId, int amount) {
@@ -178,6 +179,19 @@ abstract class AttemptLifecycleTest {
         assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(next, BOUND).path("status").asText());
         assertEquals(1, pushesOf(orderId).size(), "still pushed exactly once: " + pushesOf(orderId));
         assertEquals(1, pushesOf(nextOrder).size());
+    }
+
+    @Test
+    void aReadTimeoutOfTheDarajaCallIsStillUnknownAndNeverResent() {
+        // the push's answer comes after the 2 s read timeout (amount 6000), its callback after that: the failure is the
+        // Daraja call's own, so it stays classified as "may have prompted the customer"
+        stack.daraja.callbackDelay(Duration.ofSeconds(3));
+        String orderId = newOrderId();
+        String intentId = publish(orderId, 6000);
+        JsonNode outcome = stack.outcomes.awaitFinal(intentId, BOUND);
+        assertEquals("UNKNOWN", outcome.path("status").asText());
+        assertEquals("PUSH_OUTCOME_UNKNOWN", outcome.path("reason").asText());
+        assertEquals(1, pushesOf(orderId).size());
     }
 
     @Test

@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A merchant removed from STK_MERCHANTS_FILE while it has accepted attempts waiting: the sweeper keeps querying the
- * other merchants' attempts; the orphans wait for their callback until their give-up time and then become UNKNOWN
- * {@code UNRESOLVED} with the reason, never FAILED or SUCCEEDED. On H2 and on PostgreSQL.
+ * A merchant removed from STK_MERCHANTS_FILE while it has attempts open. The sweeper keeps querying the other merchants'
+ * attempts; accepted orphans wait for their callback until their give-up time and then become UNKNOWN
+ * {@code UNRESOLVED} with the reason, never FAILED or SUCCEEDED. Deferred orphans (provably never sent) are FAILED
+ * {@code PUSH_FAILED}, retryable, instead of being pushed. On H2 and on PostgreSQL.
  */
 class RemovedMerchantTest {
 
@@ -75,6 +76,35 @@ class RemovedMerchantTest {
                     .contains("'gone' is no longer configured"));
             assertEquals(List.of("gone-1", "gone-2"), ledger.column("SELECT attempt_id FROM stk_outbox ORDER BY attempt_id"),
                     "one final event each");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aDeferredAttemptOfARemovedMerchantIsFailedAsNeverSentAndTheOthersArePushed(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            for (String[] deferred : new String[][] {{"gone-deferred", "gone"}, {"kept-deferred", "shop"}}) {
+                ledger.attempt(deferred[0], "DEFERRED", start, null);
+                ledger.execute("UPDATE stk_attempt SET merchant = ?, amount = 10, phone_number = '254708374149', "
+                        + "reason = 'DARAJA_UNAVAILABLE', next_push_at = ? WHERE attempt_id = ?", deferred[1],
+                        deferred[0].startsWith("gone") ? start.minusSeconds(1) : start, deferred[0]);
+            }
+            AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
+                    new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), GIVE_UP, Duration.ofMinutes(1)), "instance-a");
+            DeferredPushes pushes = new DeferredPushes(attempts, new io.stkbridge.daraja.DarajaOutage(clock,
+                    Duration.ofSeconds(15), Duration.ofMinutes(30)), new Merchants(List.of(merchant("shop", "174379"))), 10);
+            clock.advance(Duration.ofSeconds(1));
+
+            assertEquals(List.of("kept-deferred"), pushes.claimDue().stream().map(Attempt::attemptId).toList(),
+                    "only the configured merchant's attempt is pushed");
+            assertEquals("FAILED PUSH_FAILED PUSH true", ledger.value("SELECT status || ' ' || reason || ' ' || source || ' ' "
+                    + "|| CASE WHEN retryable THEN 'true' ELSE 'false' END FROM stk_attempt WHERE attempt_id = 'gone-deferred'"));
+            assertTrue(ledger.value("SELECT result_desc FROM stk_attempt WHERE attempt_id = 'gone-deferred'")
+                    .contains("'gone' is no longer configured"));
+            assertEquals(List.of("gone-deferred"), ledger.column("SELECT attempt_id FROM stk_outbox"), "its one final event");
         }
     }
 }
