@@ -1,12 +1,12 @@
 package io.stkbridge.flow;
 
-import java.util.Map;
+import io.stkbridge.testing.StackLedger;
 
 /** {@link AttemptLifecycleTest} on the default embedded ledger (H2). */
 class AttemptLifecycleH2Test extends AttemptLifecycleTest {
 
     @Override
-    Map<String, String> ledger() {
-        return Map.of();
+    StackLedger ledger() {
+        return StackLedger.embedded();
     }
 }

@@ -5,6 +5,7 @@ import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.ledger.LedgerException;
 import io.stkbridge.simulator.ReceivedPush;
 import io.stkbridge.testing.IntentPublisher;
+import io.stkbridge.testing.StackLedger;
 import io.stkbridge.testing.TestStack;
 import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
@@ -57,12 +58,15 @@ abstract class AttemptLifecycleTest {
     final AtomicReference<String> poisoned = new AtomicReference<>();
     final AtomicInteger poisonedReads = new AtomicInteger();
 
-    /** The ledger's properties (stk.db.*). */
-    abstract Map<String, String> ledger();
+    StackLedger ledger;
+
+    /** The ledger to run on. */
+    abstract StackLedger ledger();
 
     @BeforeAll
     void start() throws Exception {
-        Map<String, String> properties = new HashMap<>(ledger());
+        ledger = ledger();
+        Map<String, String> properties = new HashMap<>(ledger.properties());
         // a deferred attempt that met the outage itself is given up after 1 s; pauses are short
         properties.put("daraja.outage-give-up-ms", "1000");
         properties.put("daraja.outage-pause-ms", "200");
@@ -108,9 +112,7 @@ abstract class AttemptLifecycleTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
+        ledger.closeAfter(stack);
     }
 
     @AfterEach

@@ -2,6 +2,7 @@ package io.stkbridge.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.testing.StackLedger;
 import io.stkbridge.testing.TestStack;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -34,24 +35,24 @@ class BadInputCorpusTest {
 
     static final Duration BOUND = Duration.ofSeconds(60);
     TestStack stack;
+    StackLedger ledger;
 
-    /** The ledger's properties: none for the default embedded ledger (H2); see {@link BadInputCorpusPostgresTest}. */
-    Map<String, String> ledger() {
-        return Map.of();
+    /** The ledger to run on: the default embedded one (H2) here; see {@link BadInputCorpusPostgresTest}. */
+    StackLedger ledger() {
+        return StackLedger.embedded();
     }
 
     @BeforeAll
     void start() {
-        Map<String, String> properties = new HashMap<>(ledger());
+        ledger = ledger();
+        Map<String, String> properties = new HashMap<>(ledger.properties());
         properties.put("camel.server.max-body-size", "16384");
         stack = TestStack.start(properties);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
+        ledger.closeAfter(stack);
     }
 
     private record Case(String expected, String what, String key, String intentId, String record) {

@@ -25,8 +25,14 @@ class RemovedMerchantTest {
 
     static final Duration GIVE_UP = Duration.ofMinutes(8);
 
-    private static Merchant merchant(String name, String shortcode) {
-        return new Merchant(name, shortcode, shortcode, Merchant.PAY_BILL, "Pay", "key-" + name, "s", "pk", "", "");
+    /** The merchants configured now: "gone" was removed. */
+    static final Merchants ONLY_SHOP = new Merchants(List.of(
+            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "Pay", "key-shop", "s", "pk", "", "")));
+
+    private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+        return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
+                new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
+                        Duration.ofMinutes(1)), "instance-a");
     }
 
     /** An ACCEPTED attempt of the merchant whose first query is due now. */
@@ -47,11 +53,7 @@ class RemovedMerchantTest {
             accepted(ledger, "gone-1", "gone", start.minusSeconds(2));
             accepted(ledger, "gone-2", "gone", start.minusSeconds(1));
             accepted(ledger, "kept-1", "shop", start);
-            QuerySchedule schedule = new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2),
-                    GIVE_UP, Duration.ofMinutes(1));
-            AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
-                    new ObjectMapper(), clock, schedule, "instance-a");
-            StaleAttempts sweeper = new StaleAttempts(attempts, new Merchants(List.of(merchant("shop", "174379"))),
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONLY_SHOP,
                     new TpsLimiter(50, clock), 2, "instance-a");
             clock.advance(Duration.ofMinutes(1));
 
@@ -91,11 +93,8 @@ class RemovedMerchantTest {
                         + "reason = 'DARAJA_UNAVAILABLE', next_push_at = ? WHERE attempt_id = ?", deferred[1],
                         deferred[0].startsWith("gone") ? start.minusSeconds(1) : start, deferred[0]);
             }
-            AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
-                    new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30),
-                    Duration.ofMinutes(2), GIVE_UP, Duration.ofMinutes(1)), "instance-a");
-            DeferredPushes pushes = new DeferredPushes(attempts, new io.stkbridge.daraja.DarajaOutage(clock,
-                    Duration.ofSeconds(15), Duration.ofMinutes(30)), new Merchants(List.of(merchant("shop", "174379"))), 10);
+            DeferredPushes pushes = new DeferredPushes(attempts(ledger, clock), new io.stkbridge.daraja.DarajaOutage(clock,
+                    Duration.ofSeconds(15), Duration.ofMinutes(30)), ONLY_SHOP, 10);
             clock.advance(Duration.ofSeconds(1));
 
             assertEquals(List.of("kept-deferred"), pushes.claimDue().stream().map(Attempt::attemptId).toList(),
