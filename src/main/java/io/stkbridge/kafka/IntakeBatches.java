@@ -55,10 +55,10 @@ import java.util.function.BooleanSupplier;
  * A record that fails the same way on every read would stall its partition for ever. Its failed reads are counted (per
  * instance, by topic, partition and offset); the read that reaches {@code maxFailedReads} sends it to the dead-letter
  * topic ({@link #FAILED_REPEATEDLY}) instead of failing its batch, and it counts as done. Only failures that are the
- * record's own are counted: not the ledger or a broker being unreachable (connection, timeout, resources, I/O), and after
- * the first, only reads while other records get through (a ledger that fails for everything stalls the intake, it does
- * not dead-letter every intent). The record is dead-lettered before its offset can be committed, so nothing is skipped silently; and
- * it is never pushed again, as any record read again is not.
+ * record's own are counted: not the ledger or a broker being unreachable (connection, timeout, resources, I/O), and
+ * after the first, only reads while other records get through (a ledger that fails for everything stalls the intake,
+ * it does not dead-letter every intent). The record is on the dead-letter topic before its offset can be committed, so
+ * nothing is skipped silently; and it is never pushed again, as no record read again is.
  * <p>
  * An intent delivered twice is pushed once: a later copy in the same batch does nothing (or is a conflict, if its
  * content differs); a copy that arrives while an earlier one is still being processed on another intake thread waits
@@ -78,7 +78,7 @@ public class IntakeBatches {
 
     /** The reason on the dead-letter record of a record that failed on {@code maxFailedReads} reads. */
     public static final String FAILED_REPEATEDLY = "PROCESSING_FAILED_REPEATEDLY";
-    /** SQLState classes of failures that are the database's, not a record's: connection, rollback, resources, operator, system. */
+    /** SQLState classes of the database's failures, not a record's: connection, rollback, resources, operator, system. */
     private static final Set<String> TRANSIENT_SQL_STATE_CLASSES = Set.of("08", "40", "53", "57", "58");
 
     private record FirstCopy(int index, String contentHash) {

@@ -630,7 +630,7 @@ public class AttemptLedger {
         }
     }
 
-    /** What the ledger stores instead of a NUL character, which PostgreSQL text cannot hold (U+FFFD, the replacement character). */
+    /** What the ledger stores instead of a NUL character, which PostgreSQL text cannot hold: U+FFFD (replacement). */
     static final char NUL_REPLACEMENT = '\uFFFD';
 
     /**

@@ -27,7 +27,8 @@ public class StaleAttempts {
     }
 
     public List<Attempt> claimDue() {
-        List<Attempt> due = ledger.claimDueForQuery(batchSize, instanceId, attempt -> merchants.isConfigured(attempt.merchant()),
+        List<Attempt> due = ledger.claimDueForQuery(batchSize, instanceId,
+                attempt -> merchants.isConfigured(attempt.merchant()),
                 attempt -> queryRate.tryAcquire(merchants.byName(attempt.merchant()).shortcode()));
         if (!due.isEmpty()) {
             LOG.info("Querying Daraja for {} attempt(s) still waiting for their result", due.size());
