@@ -170,6 +170,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (maxInFlight < 1) {
             settings.problem("STK_MAX_IN_FLIGHT must be at least 1");
         }
+        int maxFailedReads = settings.integer("stk.intake.max-failed-reads", "STK_INTAKE_MAX_FAILED_READS");
+        if (maxFailedReads < 1) {
+            settings.problem("STK_INTAKE_MAX_FAILED_READS must be at least 1");
+        }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         settings.check();
 
@@ -272,7 +276,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 millis(settings, "daraja.outage-pause-ms", "DARAJA_OUTAGE_PAUSE_MS"),
                 millis(settings, "daraja.outage-give-up-ms", "DARAJA_OUTAGE_GIVE_UP_MS"));
         registry.bind("darajaOutage", outage);
-        registry.bind("deferredPushes", new DeferredPushes(ledger, outage, queryBatch));
+        registry.bind("deferredPushes", new DeferredPushes(ledger, outage, merchants, queryBatch));
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
@@ -282,7 +286,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("kafkaOffsets", new KafkaOffsets());
         registry.bind("outcomeRecords", new OutcomeRecords());
         IntakeBatches intakeBatches = new IntakeBatches((IntentReader) registry.lookupByName("intentReader"), ledger,
-                intakeThreads, maxInFlight, workSlots, context.createProducerTemplate(), "direct:intake-record");
+                intakeThreads, maxInFlight, workSlots, context.createProducerTemplate(), "direct:intake-record",
+                maxFailedReads, "direct:dead-letter");
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));

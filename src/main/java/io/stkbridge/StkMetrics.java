@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.QueryAnswer;
+import io.stkbridge.kafka.IntakeBatches;
 import io.stkbridge.ledger.Attempt;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.outcome.OutcomeEvent;
@@ -30,7 +31,8 @@ public class StkMetrics {
             "stk.callbacks.received", "Daraja callbacks received: accepted, rejected (403/400), unmatched, error (500)",
             "stk.daraja.token.refreshes", "OAuth tokens fetched from Daraja, per merchant",
             "stk.queries.answered", "STK Queries by answer: FINAL, PENDING, RETRY, NO_ANSWER",
-            "stk.pushes", "STK Pushes sent, by what they came to: ACCEPTED, REJECTED, FAILED, UNKNOWN, DEFERRED");
+            "stk.pushes", "STK Pushes sent, by what they came to: ACCEPTED, REJECTED, FAILED, UNKNOWN, DEFERRED",
+            "stk.dead.letters", "Records sent to the dead-letter topic, by reason (PROCESSING_FAILED_REPEATEDLY: alert)");
     static final String NONE = "none";
 
     private final Supplier<MeterRegistry> registry;
@@ -68,6 +70,7 @@ public class StkMetrics {
         counter("stk.callbacks.received", "result", "rejected", "disposition", "MALFORMED");
         counter("stk.callbacks.received", "result", "unmatched", "disposition",
                 AttemptLedger.CallbackDisposition.UNKNOWN_ATTEMPT.name());
+        counter("stk.dead.letters", "reason", IntakeBatches.FAILED_REPEATEDLY);
         for (Merchant merchant : merchants) {
             counter("stk.daraja.token.refreshes", "merchant", merchant.name());
             counter("stk.pushes", "merchant", merchant.name(), "result", "ACCEPTED", "reason", NONE);
@@ -146,6 +149,14 @@ public class StkMetrics {
 
     private static String merchant(Attempt attempt) {
         return attempt == null || attempt.merchant() == null ? "unknown" : attempt.merchant();
+    }
+
+    /**
+     * A record published to the dead-letter topic, by its {@code stk_error_reason}. {@code PROCESSING_FAILED_REPEATEDLY}
+     * deserves an alert: a record that failed on every read was set aside, and needs review.
+     */
+    public void deadLettered(String reason) {
+        counter("stk.dead.letters", "reason", reason == null ? NONE : reason).increment();
     }
 
     /** A new OAuth token was fetched for a merchant (tokens are cached per consumer key, so merchants may share one). */

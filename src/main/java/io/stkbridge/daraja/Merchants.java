@@ -32,6 +32,11 @@ public class Merchants {
         return all;
     }
 
+    /** Whether a merchant of this name is configured (one removed from STK_MERCHANTS_FILE is not). */
+    public boolean isConfigured(String name) {
+        return all.stream().anyMatch(m -> m.name().equals(name));
+    }
+
     public Merchant byName(String name) {
         return all.stream().filter(m -> m.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("merchant '" + name + "' is no longer configured"));

@@ -30,14 +30,19 @@ public class PushFailures {
         this.metrics = metrics;
     }
 
-    /** During a pause nothing is sent: the attempt waits as DEFERRED. Returns whether it was deferred. */
+    /**
+     * During a pause nothing is sent: the attempt waits as DEFERRED, or is FAILED if it has met the outage for longer
+     * than the give-up time. Returns whether it is held back, i.e. must not be sent now: true whenever Daraja is paused,
+     * whatever became of the attempt (deferred, given up, or no longer waiting for its push).
+     */
     public boolean deferIfPaused(Attempt attempt) {
         Correlation.attempt(attempt);
         if (!outage.isPaused()) {
             return false;
         }
-        return defer(attempt, "DARAJA_UNAVAILABLE", outage.resumesAt(), false,
+        defer(attempt, "DARAJA_UNAVAILABLE", outage.resumesAt(), false,
                 Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unavailable; nothing was sent"));
+        return true;
     }
 
     /** Daraja could not be reached even after the retries: nothing was sent, so the attempt is deferred. */
@@ -68,8 +73,8 @@ public class PushFailures {
         ledger.recordPushAnswer(attempt, answer);
     }
 
-    private boolean defer(Attempt attempt, String why, Instant retryAt, boolean metOutage, Resolution failure) {
-        return ledger.defer(attempt, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), metOutage,
+    private void defer(Attempt attempt, String why, Instant retryAt, boolean metOutage, Resolution failure) {
+        ledger.defer(attempt, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), metOutage,
                 outage.giveUpAfter(), failure);
     }
 

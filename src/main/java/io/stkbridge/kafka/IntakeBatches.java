@@ -17,6 +17,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +35,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
@@ -45,6 +51,14 @@ import java.util.function.BooleanSupplier;
  * A record whose processing fails without being handled (ledger or broker unreachable) stops the commits at its batch:
  * {@link #commitDone} then fails, the consumer reconnects ({@code pollOnError=RECONNECT}) and reads again from the last
  * committed offset, which is before that record. The ledger makes the records read twice harmless.
+ * <p>
+ * A record that fails the same way on every read would stall its partition for ever. Its failed reads are counted (per
+ * instance, by topic, partition and offset); the read that reaches {@code maxFailedReads} sends it to the dead-letter
+ * topic ({@link #FAILED_REPEATEDLY}) instead of failing its batch, and it counts as done. Only failures that are the
+ * record's own are counted: not the ledger or a broker being unreachable (connection, timeout, resources, I/O), and
+ * after the first, only reads while other records get through (a ledger that fails for everything stalls the intake,
+ * it does not dead-letter every intent). The record is on the dead-letter topic before its offset can be committed, so
+ * nothing is skipped silently; and it is never pushed again, as no record read again is.
  * <p>
  * An intent delivered twice is pushed once: a later copy in the same batch does nothing (or is a conflict, if its
  * content differs); a copy that arrives while an earlier one is still being processed on another intake thread waits
@@ -62,7 +76,16 @@ public class IntakeBatches {
     private static final Duration COMMIT_WAIT_WHEN_STOPPING = Duration.ofSeconds(3);
     private static final long NO_DEADLINE = Long.MAX_VALUE;
 
+    /** The reason on the dead-letter record of a record that failed on {@code maxFailedReads} reads. */
+    public static final String FAILED_REPEATEDLY = "PROCESSING_FAILED_REPEATEDLY";
+    /** SQLState classes of the database's failures, not a record's: connection, rollback, resources, operator, system. */
+    private static final Set<String> TRANSIENT_SQL_STATE_CLASSES = Set.of("08", "40", "53", "57", "58");
+
     private record FirstCopy(int index, String contentHash) {
+    }
+
+    /** A record's failed reads so far, and how many records were done when the last counted one was handed out. */
+    private record FailedReads(int reads, long doneBefore) {
     }
 
     private record Claim(String intentId, CompletableFuture<Void> done) {
@@ -71,16 +94,23 @@ public class IntakeBatches {
     /** One polled batch: its records, each partition's last offset in it, and how many records are not done yet. */
     static final class Batch {
         private final long startedNanos = System.nanoTime();
+        /** The records as polled; each worker gets a copy, so that these stay as they came (for the dead-letter topic). */
         private final List<Message> records;
+        /** Each record's topic-partition@offset. */
+        private final List<String> positions;
         private final Map<String, FirstCopy> firstCopies;
         private final Map<TopicPartition, Long> lastOffsets;
         private final AtomicInteger unfinished;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        /** How many records (of any batch) were done when this one was handed out. */
+        private volatile long doneBeforeHandOut;
         /** Polled while stopping: none of its records is processed, and it is never committed. */
         private volatile boolean leftForNextRun;
 
-        private Batch(List<Message> records, Map<String, FirstCopy> firstCopies, Map<TopicPartition, Long> lastOffsets) {
+        private Batch(List<Message> records, List<String> positions, Map<String, FirstCopy> firstCopies,
+                      Map<TopicPartition, Long> lastOffsets) {
             this.records = records;
+            this.positions = positions;
             this.firstCopies = firstCopies;
             this.lastOffsets = lastOffsets;
             this.unfinished = new AtomicInteger(records.size());
@@ -105,6 +135,11 @@ public class IntakeBatches {
     private final WorkSlots slots;
     private final ProducerTemplate template;
     private final String recordRoute;
+    private final int maxFailedReads;
+    private final String deadLetterRoute;
+    /** Failed reads of records that have not got through since, by position; on the intake threads. */
+    private final Map<String, FailedReads> failedReads = new ConcurrentHashMap<>();
+    private final AtomicLong recordsDone = new AtomicLong();
     /** Batches in the order they were polled, not committed yet; added and removed on the consumer thread only. */
     private final ConcurrentLinkedDeque<Batch> uncommitted = new ConcurrentLinkedDeque<>();
     private final AtomicInteger unfinishedRecords = new AtomicInteger();
@@ -119,9 +154,14 @@ public class IntakeBatches {
      * @param slots       how many of them may work on the CPU at once (the others wait for Daraja, or for a slot)
      * @param template    sends each record to {@code recordRoute} on one of the workers
      * @param recordRoute the route that processes one record (read, record the attempt, push)
+     * @param maxFailedReads  after how many failed reads a record goes to the dead-letter topic (STK_INTAKE_MAX_FAILED_READS)
+     * @param deadLetterRoute the route that publishes a record to the dead-letter topic (body {@code rawRecord}, reason in
+     *                        the {@code stk_error_reason} header, the failure as the exchange's caught exception)
      */
     public IntakeBatches(IntentReader reader, AttemptLedger ledger, ExecutorService workers, int threads, WorkSlots slots,
-                         ProducerTemplate template, String recordRoute) {
+                         ProducerTemplate template, String recordRoute, int maxFailedReads, String deadLetterRoute) {
+        this.maxFailedReads = maxFailedReads;
+        this.deadLetterRoute = deadLetterRoute;
         this.slots = slots;
         this.reader = reader;
         this.ledger = ledger;
@@ -138,6 +178,7 @@ public class IntakeBatches {
     public List<Message> begin(Exchange exchange) {
         List<?> polled = exchange.getMessage().getBody(List.class);
         List<Message> records = new ArrayList<>(polled == null ? 0 : polled.size());
+        List<String> positions = new ArrayList<>(records.size());
         Map<String, FirstCopy> firstCopies = new HashMap<>();
         Map<TopicPartition, Long> lastOffsets = new LinkedHashMap<>();
         for (Object item : polled == null ? List.of() : polled) {
@@ -148,9 +189,11 @@ public class IntakeBatches {
                     .ifPresent(id -> firstCopies.putIfAbsent(id.intentId(), new FirstCopy(index, id.contentHash())));
             TopicPartition partition = new TopicPartition(record.getHeader(KafkaConstants.TOPIC, String.class),
                     record.getHeader(KafkaConstants.PARTITION, Integer.class));
-            lastOffsets.merge(partition, record.getHeader(KafkaConstants.OFFSET, Long.class), Math::max);
+            Long offset = record.getHeader(KafkaConstants.OFFSET, Long.class);
+            lastOffsets.merge(partition, offset, Math::max);
+            positions.add(partition + "@" + offset);
         }
-        exchange.setProperty(BATCH, new Batch(records, firstCopies, lastOffsets));
+        exchange.setProperty(BATCH, new Batch(records, positions, firstCopies, lastOffsets));
         LOG.debug("Intake batch of {} record(s) on {} partition(s)", records.size(), lastOffsets.size());
         return records;
     }
@@ -170,9 +213,10 @@ public class IntakeBatches {
             return;
         }
         uncommitted.add(batch);
+        batch.doneBeforeHandOut = recordsDone.get();
         for (int index = 0; index < batch.records.size(); index++) {
             Exchange work = new DefaultExchange(exchange.getContext());
-            work.setIn(batch.records.get(index));
+            work.setIn(batch.records.get(index).copy());
             work.setProperty(BATCH, batch);
             work.setProperty(INDEX, index);
             unfinishedRecords.incrementAndGet();
@@ -195,12 +239,82 @@ public class IntakeBatches {
                 failure = new RejectedExecutionException("stk-bridge is stopping: record left for the next run");
             } else {
                 failure = slots.work(() -> template.send(recordRoute, work)).getException();
+                failure = afterRead(batch, work, failure);
             }
         } catch (Exception e) {
             failure = e;
         } finally {
             finished(batch, work, failure);
         }
+    }
+
+    /**
+     * Counts a failed read of a record (see the class comment). The read that reaches {@code maxFailedReads} sends the
+     * record to the dead-letter topic instead. Returns the failure that stands for the batch: null when the record is
+     * done, also when it was dead-lettered.
+     */
+    private Exception afterRead(Batch batch, Exchange work, Exception failure) {
+        int index = work.getProperty(INDEX, Integer.class);
+        String position = batch.positions.get(index);
+        if (failure == null) {
+            recordsDone.incrementAndGet();
+            if (!failedReads.isEmpty()) {
+                failedReads.remove(position);
+            }
+            return null;
+        }
+        if (!blamesTheRecord(failure)) {
+            return failure;
+        }
+        // the first failed read counts; a later one only if another record got through since the last counted one was
+        // handed out (all of that read's records were done before this read began): else the fault may be everyone's
+        long done = recordsDone.get();
+        FailedReads counted = failedReads.merge(position, new FailedReads(1, batch.doneBeforeHandOut), (before, first) ->
+                done > before.doneBefore() ? new FailedReads(before.reads() + 1, batch.doneBeforeHandOut) : before);
+        if (counted.reads() < maxFailedReads) {
+            LOG.warn("Intent record {} failed ({} of at most {} failed reads before it is dead-lettered): {}", position,
+                    counted.reads(), maxFailedReads, failure.toString());
+            return failure;
+        }
+        Message record = batch.records.get(index);
+        Exchange dead = new DefaultExchange(work.getContext());
+        dead.setIn(record.copy());
+        dead.setProperty("rawRecord", record.getBody(String.class));
+        dead.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
+        dead.getIn().setHeader("stk_error_reason", FAILED_REPEATEDLY);
+        dead.getIn().setHeader("stk_failed_reads", String.valueOf(counted.reads()));
+        Exception notPublished = template.send(deadLetterRoute, dead).getException();
+        if (notPublished != null) {
+            failure.addSuppressed(notPublished);
+            LOG.error("Intent record {} failed on {} reads but could not be dead-lettered ({}): its batch is read again",
+                    position, counted.reads(), notPublished.toString());
+            return failure;
+        }
+        failedReads.remove(position);
+        LOG.error("Intent record {} failed on {} counted reads: sent to the dead-letter topic as {} (needs review): {}",
+                position, counted.reads(), FAILED_REPEATEDLY, failure.toString());
+        return null;
+    }
+
+    /**
+     * Whether a failure may be the record's own fault: not when, anywhere in its causes, the ledger or a broker was
+     * unreachable, timed out or short of resources, nor when the bridge is stopping.
+     */
+    static boolean blamesTheRecord(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof SQLTransientException || cause instanceof SQLRecoverableException
+                    || cause instanceof SQLNonTransientConnectionException || cause instanceof IOException
+                    || cause instanceof org.apache.kafka.common.errors.RetriableException
+                    || cause instanceof java.util.concurrent.TimeoutException || cause instanceof InterruptedException
+                    || cause instanceof RejectedExecutionException) {
+                return false;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().length() >= 2
+                    && TRANSIENT_SQL_STATE_CLASSES.contains(sql.getSQLState().substring(0, 2))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void finished(Batch batch, Exchange work, Exception failure) {

@@ -203,12 +203,24 @@ public class AttemptLedger {
         }
     }
 
-    /** Deferred attempts whose time has come, switched back to PENDING_PUSH for this instance to push now. */
-    public List<Attempt> claimDeferred(int limit) {
+    /**
+     * Deferred attempts whose time has come, switched back to PENDING_PUSH for this instance to push now. One that cannot
+     * be pushed ({@code pushable} false: its merchant is no longer configured) is FAILED {@code PUSH_FAILED}, retryable:
+     * a DEFERRED attempt provably never reached Daraja.
+     */
+    public List<Attempt> claimDeferred(int limit, java.util.function.Predicate<Attempt> pushable) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             List<Attempt> due = new ArrayList<>();
             for (String attemptId : ids(connection, Sql.of("attempt-due-for-push"), now, limit)) {
+                Attempt deferred = load(connection, "attempt-by-id", attemptId).orElseThrow();
+                if (!pushable.test(deferred)) {
+                    try (Correlation.Scope ignored = Correlation.scope(deferred)) {
+                        resolve(connection, deferred, Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "merchant '"
+                                + deferred.merchant() + "' is no longer configured: nothing was sent"), Source.PUSH, null);
+                    }
+                    continue;
+                }
                 update(connection, Sql.of("attempt-resume-push"), now, attemptId);
                 due.add(load(connection, "attempt-by-id", attemptId).orElseThrow());
             }
@@ -299,21 +311,48 @@ public class AttemptLedger {
 
     /**
      * Claims up to {@code limit} accepted attempts whose query is due, for {@code lease}; rows another instance holds
-     * are skipped. {@code admit} decides per attempt (the per-shortcode query rate); those refused stay due.
+     * are skipped. An attempt that cannot be queried ({@code queryable} false: its merchant is no longer configured) is
+     * {@linkplain #setAside set aside}. {@code admit} decides per other attempt (the per-shortcode query rate); those
+     * refused stay due.
      */
-    public List<Attempt> claimDueForQuery(int limit, String claimant, java.util.function.Predicate<Attempt> admit) {
+    public List<Attempt> claimDueForQuery(int limit, String claimant, java.util.function.Predicate<Attempt> queryable,
+                                          java.util.function.Predicate<Attempt> admit) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             List<Attempt> claimed = new ArrayList<>();
             for (String attemptId : ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)) {
                 Attempt attempt = load(connection, "attempt-by-id", attemptId).orElseThrow();
-                if (admit.test(attempt)) {
+                if (!queryable.test(attempt)) {
+                    setAside(connection, attempt, now);
+                } else if (admit.test(attempt)) {
                     update(connection, Sql.of("attempt-claim"), now.plus(schedule.lease()), claimant, attemptId);
                     claimed.add(attempt);
                 }
             }
             return claimed;
         });
+    }
+
+    /**
+     * An accepted attempt whose merchant is no longer configured cannot be queried (no credentials), but its callback
+     * may still come: it waits for it until its give-up time, and then becomes UNKNOWN {@code UNRESOLVED} with the reason,
+     * as an attempt whose queries never got a result does; never FAILED or SUCCEEDED by guess. A later callback still
+     * corrects it. If the merchant is configured again before then, it is queried at its give-up time.
+     */
+    private void setAside(Connection connection, Attempt attempt, OffsetDateTime now) throws SQLException {
+        try (Correlation.Scope ignored = Correlation.scope(attempt)) {
+            if (attempt.giveUpAt() != null && now.isBefore(attempt.giveUpAt())) {
+                update(connection, Sql.of("attempt-set-next-query"), attempt.giveUpAt(), now, attempt.attemptId());
+                LOG.warn("Attempt {}: merchant '{}' is no longer configured, so it cannot be queried; waiting for its callback "
+                        + "until {}, then UNKNOWN UNRESOLVED (needs review)", attempt.attemptId(), attempt.merchant(),
+                        attempt.giveUpAt());
+                return;
+            }
+            Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            resolve(connection, current, Resolution.of(Status.UNKNOWN, "UNRESOLVED", false, null, "merchant '"
+                    + attempt.merchant() + "' is no longer configured: the attempt could not be queried and no callback came "
+                    + "within the window: needs review"), Source.QUERY, null);
+        }
     }
 
     /**
@@ -616,11 +655,21 @@ public class AttemptLedger {
         }
     }
 
+    /** What the ledger stores instead of a NUL character, which PostgreSQL text cannot hold: U+FFFD (replacement). */
+    static final char NUL_REPLACEMENT = '\uFFFD';
+
+    /**
+     * Binds the parameters in order. Text is stored without NUL characters (each becomes {@link #NUL_REPLACEMENT}) on every
+     * ledger, so that an intent echoing one in a field (a merchant name, an unknown property) is stored, rejected and
+     * answered the same on H2 and PostgreSQL, instead of failing the statement on PostgreSQL for ever.
+     */
     static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
         for (int i = 0; i < parameters.length; i++) {
             Object value = parameters[i];
             if (value == null) {
                 statement.setNull(i + 1, Types.NULL);
+            } else if (value instanceof String text) {
+                statement.setString(i + 1, text.replace('\u0000', NUL_REPLACEMENT));
             } else {
                 statement.setObject(i + 1, value);
             }

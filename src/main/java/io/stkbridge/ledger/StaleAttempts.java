@@ -28,6 +28,7 @@ public class StaleAttempts {
 
     public List<Attempt> claimDue() {
         List<Attempt> due = ledger.claimDueForQuery(batchSize, instanceId,
+                attempt -> merchants.isConfigured(attempt.merchant()),
                 attempt -> queryRate.tryAcquire(merchants.byName(attempt.merchant()).shortcode()));
         if (!due.isEmpty()) {
             LOG.info("Querying Daraja for {} attempt(s) still waiting for their result", due.size());

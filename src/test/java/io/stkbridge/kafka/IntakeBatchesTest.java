@@ -49,6 +49,7 @@ class IntakeBatchesTest {
     /** Each record's body names what the record route does: "hold" waits for {@link #release}, "fail" throws. */
     final CountDownLatch release = new CountDownLatch(1);
     final Map<String, Boolean> processed = new ConcurrentHashMap<>();
+    final List<Exchange> deadLetters = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     private IntakeBatches batches(int threads) throws Exception {
         context.addRoutes(new RouteBuilder() {
@@ -62,14 +63,20 @@ class IntakeBatchesTest {
                     if (body.startsWith("fail")) {
                         throw new IllegalStateException("ledger unreachable");
                     }
+                    if (body.startsWith("down")) {
+                        throw new io.stkbridge.ledger.LedgerException(new java.sql.SQLTransientConnectionException(
+                                "HikariPool-1 - Connection is not available", "08001", new java.net.ConnectException("refused")));
+                    }
                     processed.put(body, true);
                 });
+                from("direct:dead-letter").process(exchange -> deadLetters.add(exchange.copy()));
             }
         });
         context.start();
         ProducerTemplate template = context.createProducerTemplate();
         consumer.assign(List.of(P0, P1));
-        return new IntakeBatches(reader, null, workers, threads, new io.stkbridge.WorkSlots(2), template, "direct:record");
+        return new IntakeBatches(reader, null, workers, threads, new io.stkbridge.WorkSlots(2), template, "direct:record", 3,
+                "direct:dead-letter");
     }
 
     @AfterEach
@@ -166,6 +173,65 @@ class IntakeBatchesTest {
         assertEquals(2L, committed(P0));
     }
 
+    /** One read of the records, as the consumer does after a failed batch: hands them out and tries to commit. */
+    private boolean readAndCommit(IntakeBatches batches, Exchange... records) throws Exception {
+        handOut(batches, records);
+        await("the read", () -> batches.unfinishedRecords() == 0);
+        try {
+            batches.commitDone(consumer);
+            return true;
+        } catch (IntakeBatches.UncommittableBatchException failed) {
+            return false;
+        }
+    }
+
+    @Test
+    void aRecordThatFailsOnEveryReadIsDeadLetteredOnItsLastAllowedReadAndCommittedPast() throws Exception {
+        IntakeBatches batches = batches(4);                      // at most 3 failed reads
+        assertFalse(readAndCommit(batches, record(P0, 2, "fail-2"), record(P0, 3, "a-3")));
+        assertFalse(readAndCommit(batches, record(P0, 2, "fail-2"), record(P0, 3, "a-3")));
+        assertEquals(List.of(), deadLetters, "still read again after 2 failed reads");
+        assertNull(committed(P0));
+
+        assertTrue(readAndCommit(batches, record(P0, 2, "fail-2"), record(P0, 3, "a-3")));
+        assertEquals(4L, committed(P0), "committed past the record only once it is on the dead-letter topic");
+        assertEquals(1, deadLetters.size());
+        Exchange dead = deadLetters.get(0);
+        assertEquals("fail-2", dead.getProperty("rawRecord"), "the record as it came");
+        assertEquals(IntakeBatches.FAILED_REPEATEDLY, dead.getMessage().getHeader("stk_error_reason"));
+        assertEquals("3", dead.getMessage().getHeader("stk_failed_reads"));
+        assertEquals(2L, dead.getMessage().getHeader(KafkaConstants.OFFSET, Long.class));
+        assertEquals("ledger unreachable", dead.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class).getMessage());
+    }
+
+    @Test
+    void aLedgerOrBrokerOutageIsNeverBlamedOnARecord() throws Exception {
+        IntakeBatches batches = batches(4);
+        for (int read = 0; read < 6; read++) {
+            assertFalse(readAndCommit(batches, record(P0, 2, "down-2"), record(P0, 3, "a-3")));
+        }
+        assertEquals(List.of(), deadLetters, "a connection failure is the ledger's: the record waits for it");
+        assertNull(committed(P0));
+    }
+
+    @Test
+    void aReadCountsAgainstARecordOnlyWhileOtherRecordsGetThrough() throws Exception {
+        IntakeBatches batches = batches(4);
+        for (int read = 0; read < 6; read++) {      // alone: only the first read counts, nothing shows the fault is its own
+            assertFalse(readAndCommit(batches, record(P0, 2, "fail-2")));
+        }
+        assertEquals(List.of(), deadLetters);
+        // with another record getting through: the 2nd or 3rd such read is its 3rd counted one (the first of them counts
+        // only if the other record happened to be done before it failed)
+        int reads = 1;
+        while (!readAndCommit(batches, record(P0, 2, "fail-2"), record(P0, 3, "a-3"))) {
+            assertTrue(++reads <= 3, "dead-lettered by the third read with another record");
+        }
+        assertTrue(reads >= 2, "not before the second read with another record: " + reads);
+        assertEquals(1, deadLetters.size());
+        assertEquals(4L, committed(P0));
+    }
+
     @Test
     void stoppingLetsThePushesUnderWayFinishAndBeCommittedAndLeavesNewRecordsForTheNextRun() throws Exception {
         IntakeBatches batches = batches(4);
@@ -257,7 +323,7 @@ class IntakeBatchesTest {
         });
         context.start();
         intakeBatches = new IntakeBatches(reader, ledger, workers, 4, new io.stkbridge.WorkSlots(2),
-                context.createProducerTemplate(), "direct:open-and-push");
+                context.createProducerTemplate(), "direct:open-and-push", 3, "direct:dead-letter");
         consumer.assign(List.of(P0, P1));
 
         handOut(intakeBatches, record(P0, 1, intent));
