@@ -27,7 +27,7 @@ class RemovedMerchantTest {
 
     /** The merchants configured now: "gone" was removed. */
     static final Merchants ONLY_SHOP = new Merchants(List.of(
-            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "Pay", "key-shop", "s", "pk", "", "")));
+            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
     private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
