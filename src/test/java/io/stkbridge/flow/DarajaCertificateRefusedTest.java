@@ -37,7 +37,7 @@ class DarajaCertificateRefusedTest {
     @Test
     void anUntrustedCertificateDefersThePushAndSendsNothing() {
         String intentId = stack.pay(100);
-        AttemptLedger ledger = stack.app.context().getRegistry().lookupByNameAndType("attemptLedger", AttemptLedger.class);
+        AttemptLedger ledger = stack.ledger();
         await(BOUND, "the attempt to wait DEFERRED", () ->
                 ledger.findByIntent(intentId).map(a -> a.status() == Status.DEFERRED).orElse(false));
         assertEquals(0, stack.daraja.pushRequestCount(), "nothing reached Daraja");

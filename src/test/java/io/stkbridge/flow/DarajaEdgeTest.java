@@ -2,7 +2,6 @@ package io.stkbridge.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.ledger.Attempt;
-import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.outcome.Status;
 import io.stkbridge.testing.TestStack;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -54,8 +53,7 @@ class DarajaEdgeTest {
     }
 
     private static Attempt attempt(String intentId) {
-        return stack.app.context().getRegistry().lookupByNameAndType("attemptLedger", AttemptLedger.class)
-                .findByIntent(intentId).orElseThrow(() -> new AssertionError("no attempt for " + intentId));
+        return stack.ledger().findByIntent(intentId).orElseThrow(() -> new AssertionError("no attempt for " + intentId));
     }
 
     /** The first final outcome published for an intent (a correction may follow it). */

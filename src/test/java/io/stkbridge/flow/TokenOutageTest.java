@@ -48,7 +48,7 @@ class TokenOutageTest {
         for (int amount = 200; amount < 205; amount++) {
             intents.add(stack.pay(amount));
         }
-        AttemptLedger ledger = stack.app.context().getRegistry().lookupByNameAndType("attemptLedger", AttemptLedger.class);
+        AttemptLedger ledger = stack.ledger();
         await(BOUND, "an attempt to wait DEFERRED for a token", () -> intents.stream()
                 .anyMatch(id -> ledger.findByIntent(id).map(a -> a.status() == Status.DEFERRED).orElse(false)));
         int triesWhileDown = stack.daraja.tokenRequestCount();

@@ -102,6 +102,11 @@ public final class TestStack implements AutoCloseable {
         OutcomeCollector.describeOnTimeout(diagnosticsName, this::describe);
     }
 
+    /** The running instance's ledger, to read an attempt's state as the bridge sees it. */
+    public io.stkbridge.ledger.AttemptLedger ledger() {
+        return app.context().getRegistry().lookupByNameAndType("attemptLedger", io.stkbridge.ledger.AttemptLedger.class);
+    }
+
     /** What a wait that timed out prints about this stack: the simulator's counts and the ledger's unsettled attempts. */
     private String describe() {
         StringBuilder text = new StringBuilder("simulator: ").append(daraja.pushRequestCount()).append(" push requests, ")
