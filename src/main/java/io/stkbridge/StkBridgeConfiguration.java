@@ -19,6 +19,8 @@ import io.stkbridge.daraja.DarajaCalls;
 import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
+import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.RealRequestHeaders;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.api.ApiAccess;
 import io.stkbridge.api.ConsoleAssets;
@@ -175,6 +177,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
             settings.problem("STK_INTAKE_MAX_FAILED_READS must be at least 1");
         }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
+        CallbackSources callbackSources = callbackSources(settings);
         settings.check();
 
         if (settings.flag("stk.kafka.create-topics")) {
@@ -272,6 +275,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),
                 new LedgerSummary(transactions, clock, querySchedule.firstDelay()), mapper, clock));
         registry.bind("consoleAssets", new ConsoleAssets());
+        registry.bind("realRequestHeaders", new RealRequestHeaders());
         DarajaOutage outage = new DarajaOutage(clock,
                 millis(settings, "daraja.outage-pause-ms", "DARAJA_OUTAGE_PAUSE_MS"),
                 millis(settings, "daraja.outage-give-up-ms", "DARAJA_OUTAGE_GIVE_UP_MS"));
@@ -279,7 +283,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("deferredPushes", new DeferredPushes(ledger, outage, merchants, queryBatch));
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
-                new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
+                callbackSources,
                 callbackLedger));
         registry.bind("outbox", outbox);
         registry.bind("retention", new Retention(transactions, clock, retentionDays, Math.max(retentionBatch, 1)));
@@ -328,6 +332,21 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         String id = host + "-" + ProcessHandle.current().pid();
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
+    }
+
+    private CallbackSources callbackSources(Settings settings) {
+        if (environment.containsKey("STK_CALLBACK_TRUST_FORWARDED_FOR")) {
+            settings.problem("STK_CALLBACK_TRUST_FORWARDED_FOR is no longer used: it trusted the client-written first "
+                    + "X-Forwarded-For entry from any peer; name your proxies in STK_TRUSTED_PROXIES instead, and unset it");
+        }
+        List<String> problems = new java.util.ArrayList<>();
+        String proxies = settings.optional("stk.http.trusted-proxies");
+        CallbackSources sources = new CallbackSources(
+                CallbackSources.allowlist(settings.optional("stk.callback.allowed-ips"), problems),
+                AddressRanges.parse(java.util.Arrays.stream(proxies.split(",")).map(String::trim).filter(p -> !p.isEmpty())
+                        .toList(), "STK_TRUSTED_PROXIES", problems));
+        problems.forEach(settings::problem);
+        return sources;
     }
 
     /**

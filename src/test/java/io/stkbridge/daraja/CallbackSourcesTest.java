@@ -1,29 +1,58 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.http.AddressRanges;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CallbackSourcesTest {
 
+    private static CallbackSources sources(String allowlist, String proxies) {
+        List<String> problems = new ArrayList<>();
+        CallbackSources sources = new CallbackSources(CallbackSources.allowlist(allowlist, problems),
+                AddressRanges.parse(proxies.isEmpty() ? List.of() : List.of(proxies.split(",")), "STK_TRUSTED_PROXIES", problems));
+        assertEquals(List.of(), problems);
+        return sources;
+    }
+
     @Test
     void anEmptyAllowlistAcceptsAnySource() {
-        assertTrue(new CallbackSources("", false).permits("10.0.0.1:4000", null));
+        assertTrue(sources("", "").permits("10.0.0.1:4000", null));
     }
 
     @Test
-    void safaricomStandsForItsPublishedAddresses() {
-        CallbackSources sources = new CallbackSources("safaricom, 127.0.0.1", false);
+    void safaricomStandsForItsPublishedAddressesAndRangesAreAccepted() {
+        CallbackSources sources = sources("safaricom, 127.0.0.1, 10.1.0.0/16", "");
         assertTrue(sources.permits("196.201.214.200:5000", null));
         assertTrue(sources.permits("/127.0.0.1:5000", null));
+        assertTrue(sources.permits("10.1.200.3:5000", null));
         assertFalse(sources.permits("196.201.214.201:5000", null));
+        assertFalse(sources.permits("10.2.0.1:5000", null));
     }
 
     @Test
-    void forwardedForIsBelievedOnlyWhenTrusted() {
-        assertFalse(new CallbackSources("safaricom", false).permits("10.0.0.5:80", "196.201.214.200"));
-        assertTrue(new CallbackSources("safaricom", true).permits("10.0.0.5:80", "196.201.214.200, 10.0.0.5"));
-        assertFalse(new CallbackSources("safaricom", true).permits("196.201.214.200:80", "6.6.6.6"));
+    void forwardedForCountsOnlyFromATrustedProxyAndOnlyItsRightMostUntrustedEntry() {
+        CallbackSources sources = sources("safaricom", "10.0.0.0/8");
+        assertTrue(sources.permits("10.0.0.5:80", "196.201.214.200"), "the proxy saw Safaricom");
+        assertTrue(sources.permits("10.0.0.5:80", "6.6.6.6, 196.201.214.200, 10.0.0.9"),
+                "a client-written entry left of what the proxies appended is ignored");
+        assertFalse(sources.permits("10.0.0.5:80", "196.201.214.200, 6.6.6.6"),
+                "the attacker wrote the first entry; the proxy appended the attacker's address");
+        assertFalse(sources.permits("6.6.6.6:80", "196.201.214.200"), "a peer that is no proxy cannot speak for others");
+        assertFalse(sources.permits("10.0.0.5:80", "not-an-address"));
+        assertEquals("10.0.0.5", sources.client("10.0.0.5", null), "no header: the proxy itself");
+    }
+
+    @Test
+    void entriesThatAreNotAddressesAreNamed() {
+        List<String> problems = new ArrayList<>();
+        AddressRanges.parse(List.of("10.0.0.0/33", "proxy.example.com", "fe80::/64"), "STK_TRUSTED_PROXIES", problems);
+        assertEquals(List.of("STK_TRUSTED_PROXIES: '10.0.0.0/33' is not an IP address or CIDR range",
+                "STK_TRUSTED_PROXIES: 'proxy.example.com' is not an IP address or CIDR range"), problems);
     }
 }
