@@ -176,6 +176,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (maxFailedReads < 1) {
             settings.problem("STK_INTAKE_MAX_FAILED_READS must be at least 1");
         }
+        Duration callbackWindow = Duration.ofHours(settings.integer("stk.callback.window-hours", "STK_CALLBACK_WINDOW_HOURS"));
+        if (callbackWindow.toHours() < 1) {
+            settings.problem("STK_CALLBACK_WINDOW_HOURS must be at least 1");
+        }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         CallbackSources callbackSources = callbackSources(settings);
         settings.check();
@@ -214,11 +218,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions transactions = new Transactions(dataSource);
         OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
         AttemptLedger ledger = new AttemptLedger(transactions, outcomeEvents, pushRequests, mapper, clock, querySchedule,
-                instanceId);
+                instanceId, callbackWindow);
         // callbacks and the relay on their own connections (STK_DB_CALLBACK_POOL_SIZE): the same ledger, other pool
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
-                querySchedule, instanceId);
+                querySchedule, instanceId, callbackWindow);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);

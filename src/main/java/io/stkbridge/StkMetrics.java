@@ -70,6 +70,8 @@ public class StkMetrics {
         counter("stk.callbacks.received", "result", "rejected", "disposition", "MALFORMED");
         counter("stk.callbacks.received", "result", "unmatched", "disposition",
                 AttemptLedger.CallbackDisposition.UNKNOWN_ATTEMPT.name());
+        counter("stk.callbacks.received", "result", "unverified", "disposition",
+                AttemptLedger.CallbackDisposition.UNPROVEN_SUCCESS.name());
         counter("stk.dead.letters", "reason", IntakeBatches.FAILED_REPEATEDLY);
         for (Merchant merchant : merchants) {
             counter("stk.daraja.token.refreshes", "merchant", merchant.name());
@@ -110,6 +112,8 @@ public class StkMetrics {
     public void callbackReceived(AttemptLedger.CallbackDisposition disposition) {
         String result = switch (disposition) {
             case UNKNOWN_ATTEMPT, CHECKOUT_MISMATCH -> "unmatched";
+            // a success without its proof, or a result past the window: a leaked callback URL being tried
+            case UNPROVEN_SUCCESS, TOO_LATE -> "unverified";
             default -> "accepted";
         };
         callback(result, disposition.name());

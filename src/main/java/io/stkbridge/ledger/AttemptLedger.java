@@ -43,8 +43,15 @@ public class AttemptLedger {
 
     /** What became of a callback. */
     public enum CallbackDisposition {
-        APPLIED, CORRECTION, WAITING_FOR_PUSH_ANSWER, ALREADY_FINAL, CHECKOUT_MISMATCH, UNKNOWN_ATTEMPT, STILL_PROCESSING
+        APPLIED, CORRECTION, WAITING_FOR_PUSH_ANSWER, ALREADY_FINAL, CHECKOUT_MISMATCH, UNKNOWN_ATTEMPT, STILL_PROCESSING,
+        /** ResultCode 0 without the Amount, receipt and PhoneNumber of the attempt: kept, never applied; Query decides. */
+        UNPROVEN_SUCCESS,
+        /** For an attempt older than the callback window (STK_CALLBACK_WINDOW_HOURS): kept, never applied. */
+        TOO_LATE
     }
+
+    /** Daraja's results come within minutes; a "callback" for an attempt older than this is kept but never applied. */
+    public static final Duration DEFAULT_CALLBACK_WINDOW = Duration.ofHours(24);
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLedger.class);
 
@@ -56,6 +63,7 @@ public class AttemptLedger {
     private final QuerySchedule schedule;
     /** This instance, as it appears in the ledger: who sent a query. */
     private final String instanceId;
+    private final Duration callbackWindow;
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule) {
@@ -64,6 +72,13 @@ public class AttemptLedger {
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId) {
+        this(transactions, events, pushRequests, mapper, clock, schedule, instanceId, DEFAULT_CALLBACK_WINDOW);
+    }
+
+    public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
+                         ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId,
+                         Duration callbackWindow) {
+        this.callbackWindow = callbackWindow;
         this.instanceId = instanceId;
         this.schedule = schedule;
         this.transactions = transactions;
@@ -419,6 +434,9 @@ public class AttemptLedger {
                 applyCallback(connection, found.get(), callback, true);
             } else if (disposition == CallbackDisposition.ALREADY_FINAL) {
                 keepReceipt(connection, found.get(), callback);
+            } else if (disposition == CallbackDisposition.UNPROVEN_SUCCESS) {
+                // Daraja's own answer settles it: the attempt is queried at the sweeper's next pass
+                update(connection, Sql.of("attempt-query-now"), now(), attemptId);
             }
             LOG.info("Callback {} for attempt {} (CheckoutRequestID {}, ResultCode {}): {}", callbackId, attemptId,
                     callback.checkoutRequestId(), callback.resultCode(), disposition);
@@ -432,8 +450,20 @@ public class AttemptLedger {
                     attempt.attemptId(), callback.checkoutRequestId(), attempt.checkoutRequestId());
             return CallbackDisposition.CHECKOUT_MISMATCH;
         }
+        if (attempt.createdAt().plus(callbackWindow).isBefore(now())) {
+            LOG.warn("Callback for attempt {} arrived more than {} after the attempt: kept in its history, not applied",
+                    attempt.attemptId(), callbackWindow);
+            return CallbackDisposition.TOO_LATE;
+        }
         if (ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).isEmpty()) {
             return CallbackDisposition.STILL_PROCESSING;
+        }
+        if (unprovenSuccess(attempt, callback)) {
+            LOG.error("SUCCESS callback for attempt {} does not prove the payment (amount {} vs {}, phone {} vs {}, receipt {}): "
+                            + "kept in its history, not applied; STK Query decides", attempt.attemptId(), callback.amount(),
+                    attempt.amount(), PhoneNumbers.mask(callback.phoneNumber()), PhoneNumbers.mask(attempt.phoneNumber()),
+                    callback.mpesaReceiptNumber() == null ? "missing" : "present");
+            return CallbackDisposition.UNPROVEN_SUCCESS;
         }
         return switch (attempt.status()) {
             case PENDING_PUSH -> CallbackDisposition.WAITING_FOR_PUSH_ANSWER;
@@ -484,13 +514,6 @@ public class AttemptLedger {
         if (!bringsMissingReceipt) {
             return;
         }
-        if (callback.amount() == null || callback.phoneNumber() == null || !matchesAttempt(attempt, callback)) {
-            LOG.error("SUCCESS callback for attempt {} brings receipt {} but does not name the attempt's amount and phone "
-                    + "(amount {} vs {}, phone {} vs {}): receipt not taken, needs review", attempt.attemptId(),
-                    callback.mpesaReceiptNumber(), callback.amount(), attempt.amount(), PhoneNumbers.mask(callback.phoneNumber()),
-                    PhoneNumbers.mask(attempt.phoneNumber()));
-            return;
-        }
         OffsetDateTime now = now();
         if (update(connection, Sql.of("attempt-set-receipt"), callback.mpesaReceiptNumber(), callback.transactionDate(),
                 now, attempt.attemptId()) == 0) {
@@ -520,14 +543,16 @@ public class AttemptLedger {
         for (WaitingCallback next : waiting) {
             StkCallback callback = StkCallback.parse(next.rawBody());
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
-            boolean applicable = !current.status().isFinal()
+            boolean unproven = unprovenSuccess(current, callback);
+            boolean applicable = !unproven && !current.status().isFinal()
                     && (current.checkoutRequestId() == null || current.checkoutRequestId().equals(callback.checkoutRequestId()));
             if (applicable) {
                 applyCallback(connection, current, callback, false);
                 resolved = true;
             }
-            update(connection, Sql.of("callback-set-disposition"),
-                    (applicable ? CallbackDisposition.APPLIED : CallbackDisposition.ALREADY_FINAL).name(), next.callbackId());
+            CallbackDisposition disposition = applicable ? CallbackDisposition.APPLIED
+                    : unproven ? CallbackDisposition.UNPROVEN_SUCCESS : CallbackDisposition.ALREADY_FINAL;
+            update(connection, Sql.of("callback-set-disposition"), disposition.name(), next.callbackId());
         }
         return resolved;
     }
@@ -535,25 +560,26 @@ public class AttemptLedger {
     private void applyCallback(Connection connection, Attempt attempt, StkCallback callback, boolean correction)
             throws SQLException {
         Resolution resolution = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).orElseThrow();
-        if (resolution.status() == Status.SUCCEEDED && !matchesAttempt(attempt, callback)) {
-            LOG.error("SUCCESS callback for attempt {} does not match it (amount {} vs {}, phone {} vs {}): flagged for review",
-                    attempt.attemptId(), callback.amount(), attempt.amount(), PhoneNumbers.mask(callback.phoneNumber()),
-                    PhoneNumbers.mask(attempt.phoneNumber()));
-            resolution = Resolution.of(Status.UNKNOWN, "CALLBACK_MISMATCH", false, callback.resultCode(),
-                    "success callback does not match the attempt's amount or phone: needs review");
-        }
         if (correction) {
             update(connection, Sql.of("attempt-set-corrected"), attempt.attemptId());
         }
         resolve(connection, attempt, resolution, Source.CALLBACK, callback, correction);
     }
 
-    /** A success callback must be for the amount and phone we asked for; absent items are not held against it. */
-    private static boolean matchesAttempt(Attempt attempt, StkCallback callback) {
-        boolean amountMatches = callback.amount() == null
-                || callback.amount().compareTo(BigDecimal.valueOf(attempt.amount())) == 0;
-        boolean phoneMatches = callback.phoneNumber() == null || callback.phoneNumber().equals(attempt.phoneNumber());
-        return amountMatches && phoneMatches;
+    /**
+     * Paid only with proof: ResultCode 0 with the receipt, the amount we asked for and the phone we prompted. The
+     * callback is unsigned and its URL may leak (ingress and APM logs), so a success without them decides nothing.
+     */
+    private static boolean unprovenSuccess(Attempt attempt, StkCallback callback) {
+        boolean success = ResultCodes.resolve(callback.resultCode(), callback.resultDesc())
+                .map(resolution -> resolution.status() == Status.SUCCEEDED).orElse(false);
+        return success && !provesPayment(attempt, callback);
+    }
+
+    private static boolean provesPayment(Attempt attempt, StkCallback callback) {
+        return callback.mpesaReceiptNumber() != null && callback.amount() != null && callback.phoneNumber() != null
+                && attempt.amount() != null && callback.amount().compareTo(BigDecimal.valueOf(attempt.amount())) == 0
+                && callback.phoneNumber().equals(attempt.phoneNumber());
     }
 
     private Attempt resolve(Connection connection, Attempt attempt, Resolution resolution, Source source,
