@@ -105,6 +105,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (!callbackSecret.isEmpty() && callbackSecret.length() < 16) {
             settings.problem("STK_CALLBACK_SECRET must be at least 16 characters");
         }
+        String previousCallbackSecret = settings.secret("STK_CALLBACK_SECRET_PREVIOUS", false);
+        if (!previousCallbackSecret.isEmpty() && previousCallbackSecret.length() < 16) {
+            settings.problem("STK_CALLBACK_SECRET_PREVIOUS must be at least 16 characters");
+        }
         if (!production.isEmpty() && callbackSecret.equals(COMPOSE_CALLBACK_SECRET)) {
             settings.problem("STK_CALLBACK_SECRET is the public default of docker/compose.yaml, which production refuses"
                     + " (merchant(s) " + String.join(", ", production) + " use production)");
@@ -197,7 +201,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
 
         ObjectMapper mapper = new ObjectMapper();
         Merchants merchants = new Merchants(configuredMerchants);
-        CallbackTokens callbackTokens = new CallbackTokens(callbackSecret, callbackBaseUrl);
+        CallbackTokens callbackTokens = new CallbackTokens(callbackSecret, previousCallbackSecret, callbackBaseUrl);
         StkPassword passwords = new StkPassword(clock);
         StkPushRequests pushRequests = new StkPushRequests(merchants, passwords, callbackTokens);
         // The product's meters go into the registry Camel's metrics service (camel.metrics.*) creates and scrapes; it
