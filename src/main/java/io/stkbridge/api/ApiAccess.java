@@ -47,6 +47,10 @@ public class ApiAccess {
 
     /** A password is hashed slowly on purpose; once it has matched, the same password is recognized quickly for a while. */
     private static final Duration VERIFIED_FOR = Duration.ofMinutes(10);
+    /** An unknown user name costs what a wrong password costs: the response time does not tell which names exist. */
+    private static final String NO_SUCH_USER = PasswordHashes.matchingNothing();
+    /** 128 bits as hex: a key that cannot be guessed, whatever the throttling. */
+    static final int MIN_API_KEY_LENGTH = 32;
 
     private record User(String name, Role role, String passwordHash) {
     }
@@ -78,6 +82,12 @@ public class ApiAccess {
         }
         if (!readerKey.isBlank()) {
             keys.put(readerKey, Role.READER);
+        }
+        for (Map.Entry<String, String> key : Map.of("STK_API_OPERATOR_KEY", operatorKey, "STK_API_READER_KEY", readerKey).entrySet()) {
+            if (!key.getValue().isBlank() && key.getValue().length() < MIN_API_KEY_LENGTH) {
+                problems.add(key.getKey() + " must be at least " + MIN_API_KEY_LENGTH
+                        + " characters (for example: openssl rand -hex 16)");
+            }
         }
         Map<String, User> users = new LinkedHashMap<>();
         List<String> entries = new ArrayList<>(List.of(userList.split("[,\\n]")));
@@ -123,10 +133,11 @@ public class ApiAccess {
         }
         int colon = decoded.indexOf(':');
         User user = colon < 0 ? null : users.get(decoded.substring(0, colon));
+        String password = colon < 0 ? "" : decoded.substring(colon + 1);
         if (user == null) {
+            PasswordHashes.matches(password.toCharArray(), NO_SUCH_USER);
             throw new UnauthorizedException();
         }
-        String password = decoded.substring(colon + 1);
         if (!passwordMatches(user, password)) {
             throw new UnauthorizedException();
         }

@@ -33,6 +33,11 @@ public final class PasswordHashes {
         return format(ITERATIONS, salt, derive(password, salt, ITERATIONS, HASH_BITS));
     }
 
+    /** A well-formed hash that no password matches, at the full cost: what an unknown user name is checked against. */
+    static String matchingNothing() {
+        return format(ITERATIONS, new byte[SALT_BYTES], new byte[HASH_BITS / 8]);
+    }
+
     /** Whether the password matches the stored hash; a malformed stored hash never matches. */
     public static boolean matches(char[] password, String stored) {
         String[] parts = stored == null ? new String[0] : stored.split(":");

@@ -22,8 +22,8 @@ public final class TestStack implements AutoCloseable {
     public static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
     public static final String CONSUMER_SECRET = "test-secret";
     public static final String CALLBACK_SECRET = "test-callback-secret-0123456789";
-    public static final String OPERATOR_KEY = "test-operator-key-0123456789";
-    public static final String READER_KEY = "test-reader-key-0123456789";
+    public static final String OPERATOR_KEY = "test-operator-key-0123456789abcdef";
+    public static final String READER_KEY = "test-reader-key-0123456789abcdefgh";
     /** Support console users: an operator and a read-only agent. */
     public static final String OPERATOR_USER = "olivia";
     public static final String READER_USER = "rahul";
