@@ -190,6 +190,11 @@ public final class DarajaSimulator implements AutoCloseable {
         return ledger.maxConcurrentPushes();
     }
 
+    /** Push requests received and not answered yet (held by {@link #pushLatency}, for example). */
+    public int pushesBeingAnswered() {
+        return ledger.pushesBeingAnswered();
+    }
+
     /** Every request to the push endpoint, answered or not, refused or not: what reached Daraja. */
     public int pushRequestCount() {
         return ledger.pushRequestCount();
