@@ -256,6 +256,14 @@ public final class DarajaSimulator implements AutoCloseable {
         settings.pushLatency(requireNotNegative(latency, "pushLatency"));
     }
 
+    /**
+     * While true, a later push that gets a callback is answered only once its callback POST has been answered (or has
+     * failed), at most 10 s: the callback reaches the client before the push answer does, whatever the machine's load.
+     */
+    public void answerPushesAfterTheirCallback(boolean after) {
+        settings.answerPushesAfterTheirCallback(after);
+    }
+
     /** While true, the OAuth endpoint answers every request HTTP 503 with an HTML page, as a gateway in trouble does. */
     public void oauthUnavailable(boolean unavailable) {
         settings.oauthUnavailable(unavailable);
