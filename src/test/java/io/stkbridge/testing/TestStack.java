@@ -90,8 +90,6 @@ public final class TestStack implements AutoCloseable {
             properties.put("daraja.truststore-file", tls.trustStore().toString());
         }
         properties.putAll(extraProperties);
-        properties.putIfAbsent("camel.server.port", String.valueOf(StkBridgeInstance.freePort()));
-        appProperties = Map.copyOf(properties);
         Map<String, String> secrets = new HashMap<>(Map.of(
                 "DARAJA_CONSUMER_KEY", "test-key",
                 "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
@@ -104,7 +102,11 @@ public final class TestStack implements AutoCloseable {
             secrets.put("DARAJA_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
         }
         appSecrets = Map.copyOf(secrets);
-        app = StkBridgeInstance.start(appProperties, appSecrets);
+        // the instance picks its ports (again, should another process take one first); restarts keep the HTTP port, so
+        // that Daraja's callbacks for earlier pushes still reach it
+        app = StkBridgeInstance.start(properties, appSecrets);
+        properties.put("camel.server.port", String.valueOf(app.httpPort()));
+        appProperties = Map.copyOf(properties);
         outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
         deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
         intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
