@@ -245,8 +245,23 @@ class PackagedJarIT {
         assertFalse(output.contains("Apache Camel"), "--help starts nothing: " + output);
     }
 
+    /**
+     * Starts the jar on ports picked free; should another process take one before the jar binds it (the jar then exits
+     * 2, saying it could not listen), it starts again on new ones.
+     */
     private static Process startJar(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
                                     Map<String, String> extra) throws Exception {
+        for (int tries = 1; ; tries++) {
+            Process process = startJarOnce(kafka, daraja, log, ledger, extra);
+            if (process.isAlive() || tries == 5 || !read(log).contains("could not listen on")) {
+                assertTrue(process.isAlive(), read(log));
+                return process;
+            }
+        }
+    }
+
+    private static Process startJarOnce(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
+                                        Map<String, String> extra) throws Exception {
         int port = StkBridgeInstance.freePort();
         ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -269,7 +284,6 @@ class PackagedJarIT {
         Process process = builder.start();
         OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
                 () -> !process.isAlive() || read(log).contains("started in"));
-        assertTrue(process.isAlive(), read(log));
         return process;
     }
 
