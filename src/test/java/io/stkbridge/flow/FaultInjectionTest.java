@@ -14,16 +14,15 @@ import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
+import static io.stkbridge.testing.OutcomeCollector.effective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,17 +105,8 @@ class FaultInjectionTest {
     /** Amounts whose scenario makes the push answer itself UNKNOWN (PUSH_OUTCOME_UNKNOWN): a 5xx after prompting, a read timeout. */
     private static final Set<Integer> UNKNOWN_BY_SCENARIO = Set.of(5100, 6000);
 
-    /** An intent's events, each once (a crash may make the relay publish one twice, with the same eventId). */
     private List<JsonNode> distinctEvents(Sent sent) {
-        return List.copyOf(stack.outcomes.eventsOf(sent.intentId()).stream()
-                .collect(Collectors.toMap(e -> e.path("eventId").asText(), Function.identity(), (a, b) -> a, LinkedHashMap::new))
-                .values());
-    }
-
-    /** The correction if there is one, else the final event; null while there is none. */
-    private static JsonNode effective(List<JsonNode> events) {
-        return events.stream().filter(e -> e.path("correction").asBoolean()).findFirst()
-                .orElseGet(() -> events.stream().filter(e -> e.path("final").asBoolean()).findFirst().orElse(null));
+        return stack.outcomes.distinctEventsOf(sent.intentId());
     }
 
     /**

@@ -17,14 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
+import static io.stkbridge.testing.OutcomeCollector.effective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,17 +97,8 @@ class InFlightTest {
         return stack.daraja.pushes().stream().collect(Collectors.groupingBy(ReceivedPush::accountReference, Collectors.counting()));
     }
 
-    /** The distinct events of an intent (a crash may make the relay publish one twice, with the same eventId). */
     private List<JsonNode> distinctEvents(Sent sent) {
-        return List.copyOf(stack.outcomes.eventsOf(sent.intentId()).stream()
-                .collect(Collectors.toMap(e -> e.path("eventId").asText(), Function.identity(), (a, b) -> a, LinkedHashMap::new))
-                .values());
-    }
-
-    /** The correction if there is one, else the final event. */
-    private static JsonNode effective(List<JsonNode> events) {
-        return events.stream().filter(e -> e.path("correction").asBoolean()).findFirst()
-                .orElseGet(() -> events.stream().filter(e -> e.path("final").asBoolean()).findFirst().orElseThrow());
+        return stack.outcomes.distinctEventsOf(sent.intentId());
     }
 
     private static long finals(List<JsonNode> events) {

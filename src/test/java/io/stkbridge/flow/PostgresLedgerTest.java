@@ -34,12 +34,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
+import static io.stkbridge.testing.OutcomeCollector.effective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -424,16 +424,8 @@ class PostgresLedgerTest {
         }).toList();
     }
 
-    /** The events of an intent, each once: the crash may republish an event whose publication was not yet recorded. */
     private static List<JsonNode> distinctEvents(Sent sent) {
-        return List.copyOf(stack.outcomes.eventsOf(sent.intentId()).stream().collect(Collectors.toMap(
-                e -> e.path("eventId").asText(), Function.identity(), (a, b) -> a, LinkedHashMap::new)).values());
-    }
-
-    /** The correction if there is one, else the final event; null while there is none. */
-    private static JsonNode effective(List<JsonNode> events) {
-        return events.stream().filter(e -> e.path("correction").asBoolean()).findFirst()
-                .orElseGet(() -> events.stream().filter(e -> e.path("final").asBoolean()).findFirst().orElse(null));
+        return stack.outcomes.distinctEventsOf(sent.intentId());
     }
 
     private static long finals(List<Sent> sent) {

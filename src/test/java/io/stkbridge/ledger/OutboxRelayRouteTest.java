@@ -11,17 +11,12 @@ import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,23 +40,7 @@ class OutboxRelayRouteTest {
             }
             List<Integer> batches = new CopyOnWriteArrayList<>();
             Duration lease = Duration.ofMillis(300);
-            AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
-            Clock clock = new Clock() {
-                @Override
-                public ZoneId getZone() {
-                    return ZoneOffset.UTC;
-                }
-
-                @Override
-                public Clock withZone(ZoneId zone) {
-                    return this;
-                }
-
-                @Override
-                public Instant instant() {
-                    return now.get();
-                }
-            };
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
             Outbox outbox = new Outbox(ledger.transactions, clock, 2000, lease, "inst-a") {
                 @Override
                 public List<OutcomeEvent> claimBatch() {
@@ -88,7 +67,7 @@ class OutboxRelayRouteTest {
             AdviceWith.adviceWith(context, "outcome-relay", route -> route.weaveById("publish-outcome").replace()
                     .process(exchange -> {
                         // a slow broker: one chunk takes more than half the lease
-                        now.updateAndGet(at -> at.plus(lease.multipliedBy(6).dividedBy(10)));
+                        clock.advance(lease.multipliedBy(6).dividedBy(10));
                         for (Object event : exchange.getProperty("events", List.class)) {
                             published.add(((OutcomeEvent) event).eventId());
                         }
