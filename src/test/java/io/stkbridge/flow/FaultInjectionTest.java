@@ -157,10 +157,10 @@ class FaultInjectionTest {
             for (JsonNode unknown : distinct.stream().filter(e -> "UNKNOWN".equals(e.path("status").asText())).toList()) {
                 String reason = unknown.path("reason").asText();
                 boolean cutByTheCrash = cutOff != null && "PUSH_INTERRUPTED".equals(reason)
-                        && cutOff.pendingPushIntents().contains(s.intentId());
+                        && cutOff.inFlightIntents().contains(s.intentId());
                 boolean byScenario = "PUSH_OUTCOME_UNKNOWN".equals(reason) && UNKNOWN_BY_SCENARIO.contains(s.amount());
                 assertTrue(cutByTheCrash || byScenario, s + " UNKNOWN " + reason + " neither cut off by the crash ("
-                        + (cutOff == null ? "none" : cutOff.pendingPushIntents().size() + " were") + ") nor by its scenario: " + distinct);
+                        + (cutOff == null ? "none" : cutOff.inFlightIntents().size() + " were") + ") nor by its scenario: " + distinct);
             }
             JsonNode effective = effective(distinct);
             String status = effective.path("status").asText();

@@ -190,7 +190,7 @@ class InFlightTest {
             for (JsonNode unknown : events.stream().filter(e -> e.path("status").asText().equals("UNKNOWN")).toList()) {
                 // even one corrected later: an intent whose push answer was recorded is never published UNKNOWN here
                 assertEquals("PUSH_INTERRUPTED", unknown.path("reason").asText(), s + ": " + events);
-                assertTrue(cutOff.pendingPushIntents().contains(s.intentId()),
+                assertTrue(cutOff.inFlightIntents().contains(s.intentId()),
                         s + " was published UNKNOWN but the crash did not cut its push off: " + events);
             }
             String status = effective.path("status").asText();

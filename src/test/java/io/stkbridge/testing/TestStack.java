@@ -165,10 +165,16 @@ public final class TestStack implements AutoCloseable {
             "camel.component.http.response-timeout", "20000");
 
     /**
-     * What a crash cut off: the attempts it left PENDING_PUSH (their push answer never recorded), by intentId, and the
-     * orderIds of those whose push Daraja had received (registered) before the crash.
+     * What a crash cut off.
+     *
+     * @param pendingPushIntents the intents whose attempts it left PENDING_PUSH (their push answer never recorded)
+     * @param pushedOrders       the orderIds of those whose push Daraja had received (registered) before the crash
+     * @param inFlightIntents    the intents whose push was under way at the crash, the only ones a crash may make UNKNOWN
+     *                           PUSH_INTERRUPTED: PENDING_PUSH just before it or once it is down, or opened in between and
+     *                           closed as interrupted by the stopping instance itself (a second copy of the intent in the
+     *                           same batch finds the first copy's push cut off)
      */
-    public record CutOff(Set<String> pendingPushIntents, Set<String> pushedOrders) {
+    public record CutOff(Set<String> pendingPushIntents, Set<String> pushedOrders, Set<String> inFlightIntents) {
     }
 
     /**
@@ -188,18 +194,33 @@ public final class TestStack implements AutoCloseable {
         daraja.pushLatency(HELD_PUSH_ANSWER);
         OutcomeCollector.await(Duration.ofSeconds(60), atLeast + " pushes to wait for their held answers",
                 () -> daraja.pushesBeingAnswered() >= atLeast);
+        String states = "SELECT intent_id, order_id, status, reason FROM stk_attempt";
+        List<List<String>> before = ledgerRows(states);
         app.crash();
         daraja.pushLatency(latencyAfterwards);
         Set<String> pushed = daraja.pushes().stream().map(ReceivedPush::accountReference).collect(Collectors.toSet());
-        Set<String> pendingIntents = new HashSet<>();
-        Set<String> pushedOrders = new HashSet<>();
-        for (List<String> row : ledgerRows("SELECT intent_id, order_id FROM stk_attempt WHERE status = 'PENDING_PUSH'")) {
-            pendingIntents.add(row.get(0));
-            if (pushed.contains(row.get(1))) {
-                pushedOrders.add(row.get(1));
+        Set<String> existedBefore = new HashSet<>();
+        Set<String> inFlight = new HashSet<>();
+        for (List<String> row : before) {
+            existedBefore.add(row.get(0));
+            if ("PENDING_PUSH".equals(row.get(2))) {
+                inFlight.add(row.get(0));
             }
         }
-        return new CutOff(Set.copyOf(pendingIntents), Set.copyOf(pushedOrders));
+        Set<String> pendingIntents = new HashSet<>();
+        Set<String> pushedOrders = new HashSet<>();
+        for (List<String> row : ledgerRows(states)) {
+            if ("PENDING_PUSH".equals(row.get(2))) {
+                pendingIntents.add(row.get(0));
+                if (pushed.contains(row.get(1))) {
+                    pushedOrders.add(row.get(1));
+                }
+            } else if (!existedBefore.contains(row.get(0)) && "PUSH_INTERRUPTED".equals(row.get(3))) {
+                inFlight.add(row.get(0));
+            }
+        }
+        inFlight.addAll(pendingIntents);
+        return new CutOff(Set.copyOf(pendingIntents), Set.copyOf(pushedOrders), Set.copyOf(inFlight));
     }
 
     /** The orderIds (account references) of pushes whose callback the bridge took (HTTP 2xx: it was stored). */
