@@ -190,6 +190,11 @@ public final class DarajaSimulator implements AutoCloseable {
         return ledger.maxConcurrentPushes();
     }
 
+    /** Push requests received and not answered yet (held by {@link #pushLatency}, for example). */
+    public int pushesBeingAnswered() {
+        return ledger.pushesBeingAnswered();
+    }
+
     /** Every request to the push endpoint, answered or not, refused or not: what reached Daraja. */
     public int pushRequestCount() {
         return ledger.pushRequestCount();
@@ -254,6 +259,14 @@ public final class DarajaSimulator implements AutoCloseable {
     /** Every push answer (any status) is held back this long; the push is registered before the wait. */
     public void pushLatency(Duration latency) {
         settings.pushLatency(requireNotNegative(latency, "pushLatency"));
+    }
+
+    /**
+     * While true, a later push that gets a callback is answered only once its callback POST has been answered (or has
+     * failed), at most 10 s: the callback reaches the client before the push answer does, whatever the machine's load.
+     */
+    public void answerPushesAfterTheirCallback(boolean after) {
+        settings.answerPushesAfterTheirCallback(after);
     }
 
     /** While true, the OAuth endpoint answers every request HTTP 503 with an HTML page, as a gateway in trouble does. */

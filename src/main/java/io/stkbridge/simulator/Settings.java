@@ -20,6 +20,7 @@ final class Settings {
     private volatile boolean queryPendingAs4999;
     private volatile boolean oauthUnavailable;
     private volatile boolean invalidTokenAs400;
+    private volatile boolean answerPushesAfterTheirCallback;
 
     Settings(Map<String, Merchant> merchantsByShortcode, Map<String, String> secretsByConsumerKey,
              Duration tokenLifetime, Duration slowAnswerDelay, Duration callbackDelay, boolean queryPendingAs4999) {
@@ -40,6 +41,15 @@ final class Settings {
         queryPendingAs4999 = initialQueryPendingAs4999;
         oauthUnavailable = false;
         invalidTokenAs400 = false;
+        answerPushesAfterTheirCallback = false;
+    }
+
+    boolean answerPushesAfterTheirCallback() {
+        return answerPushesAfterTheirCallback;
+    }
+
+    void answerPushesAfterTheirCallback(boolean after) {
+        answerPushesAfterTheirCallback = after;
     }
 
     boolean oauthUnavailable() {

@@ -1,12 +1,15 @@
 package io.stkbridge.simulator;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 
 /** POST /mpesa/stkpush/v1/processrequest. */
 final class StkPushEndpoint implements Router.Endpoint {
 
     private static final String ACCEPTED = "Success. Request accepted for processing";
+    /** The longest a push answer waits for its callback with {@link Settings#answerPushesAfterTheirCallback()}. */
+    private static final Duration CALLBACK_WAIT = Duration.ofSeconds(10);
 
     private final Settings settings;
     private final TokenStore tokens;
@@ -52,8 +55,21 @@ final class StkPushEndpoint implements Router.Endpoint {
         }
         Scenario.Accepted accepted = (Scenario.Accepted) scenario;
         PushEntry entry = register(push, outcomeOf(push, accepted), consumerKey);
-        callbacks.schedule(entry, copiesToSend(accepted));
+        int copies = copiesToSend(accepted);
+        callbacks.schedule(entry, copies);
+        if (copies > 0 && settings.answerPushesAfterTheirCallback()) {
+            awaitCallbackPosted(entry);
+        }
         return answer(entry, accepted.answer());
+    }
+
+    /** Until the push's first callback POST has been answered (or failed), at most {@link #CALLBACK_WAIT}. */
+    private void awaitCallbackPosted(PushEntry entry) {
+        long deadline = System.nanoTime() + CALLBACK_WAIT.toNanos();
+        while (ledger.callbacks().stream().noneMatch(c -> c.checkoutRequestId().equals(entry.checkoutRequestId()))
+                && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
+            Pause.of(Duration.ofMillis(5));
+        }
     }
 
     private static Result outcomeOf(PushRequest push, Scenario.Accepted accepted) {

@@ -9,13 +9,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.stkbridge.testing.OutcomeCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,6 +61,10 @@ class DarajaTokenCacheTest {
         assertEquals("t2", cache.bearer(MERCHANT));
     }
 
+    /**
+     * Sixteen callers are all inside {@code bearer} (waiting, not running) while the first fetch is still under way, and
+     * only then is the fetch let go: the others waited for it, none fetched too.
+     */
     @Test
     void oneRefreshAtATimeUnderConcurrency() throws Exception {
         AtomicInteger fetches = new AtomicInteger();
@@ -70,16 +78,31 @@ class DarajaTokenCacheTest {
             }
             return new DarajaTokenCache.AccessToken("shared", Duration.ofSeconds(3599));
         }, Clock.systemUTC(), Duration.ofSeconds(60));
-        ExecutorService pool = Executors.newFixedThreadPool(16);
+        int callers = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Thread> inside = new CopyOnWriteArrayList<>();
         List<Future<String>> results = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-            results.add(pool.submit(() -> cache.bearer(MERCHANT)));
+        try {
+            for (int i = 0; i < callers; i++) {
+                results.add(pool.submit(() -> {
+                    inside.add(Thread.currentThread());
+                    return cache.bearer(MERCHANT);
+                }));
+            }
+            // every caller has called bearer and is parked (on the refresh lock, or in a fetch of its own) before the
+            // first fetch ends: a cache that let two fetch at once would show it now
+            await(Duration.ofSeconds(30), () -> "every caller waiting inside bearer: " + inside.stream()
+                    .map(t -> t.getName() + " " + t.getState()).toList() + ", fetches " + fetches.get(), () ->
+                    fetches.get() >= 1 && inside.size() == callers && inside.stream().allMatch(t -> EnumSet.of(
+                            Thread.State.BLOCKED, Thread.State.WAITING, Thread.State.TIMED_WAITING).contains(t.getState())));
+            release.countDown();
+            for (Future<String> result : results) {
+                assertEquals("shared", result.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
         }
-        release.countDown();
-        for (Future<String> result : results) {
-            assertEquals("shared", result.get());
-        }
-        pool.shutdown();
         assertEquals(1, fetches.get());
     }
 

@@ -125,8 +125,14 @@ class BadInputCorpusTest {
         HttpResponse<String> huge = stack.post(path, "{\"pad\":\"" + "x".repeat(20000) + "\"}", Map.of());
         assertEquals(413, huge.statusCode());
         assertEquals(403, stack.post("/callbacks/stk/%27%20OR%201%3D1%20--/x", "{}", Map.of()).statusCode());
-        assertEquals(1, stack.outcomes.eventsOf(intentId).size(), "nothing changed the attempt");
         stack.daraja.dropCallbacks(false);
+        // a later intent's outcome on Kafka: the relay has made a pass since, so an event the bad requests caused is there
+        stack.outcomes.awaitFinal(stack.pay(100), BOUND);
+        assertEquals(List.of("ACCEPTED"), stack.outcomes.eventsOf(intentId).stream().map(e -> e.path("status").asText()).toList(),
+                "nothing changed the attempt");
+        assertEquals(List.of(List.of("ACCEPTED", "0")), stack.ledgerRows("SELECT a.status, (SELECT COUNT(*) FROM stk_callback c "
+                + "WHERE c.attempt_id = a.attempt_id) FROM stk_attempt a WHERE a.intent_id = '" + intentId + "'"),
+                "the attempt still waits and no bad callback was stored");
     }
 
     @Test

@@ -111,7 +111,9 @@ class ConsoleBrowserTest {
         List<String> kinds = browser.findElements(By.cssSelector("#timeline .timeline-entry")).stream()
                 .map(e -> e.getAttribute("data-kind")).toList();
         assertTrue(kinds.containsAll(List.of("INTENT_RECEIVED", "PUSH_REQUEST", "PUSH_ACCEPTED", "CALLBACK", "OUTCOME_EVENT")), kinds.toString());
-        assertTrue(browser.findElements(By.cssSelector("#timeline .when")).stream().allMatch(e -> e.getText().endsWith("EAT (+03:00)")));
+        List<String> times = browser.findElements(By.cssSelector("#timeline .when")).stream().map(WebElement::getText).toList();
+        assertEquals(kinds.size(), times.size(), "every timeline entry shows its time: " + times);
+        assertTrue(times.stream().allMatch(t -> t.endsWith("EAT (+03:00)")), times.toString());
         String details = (String) ((org.openqa.selenium.JavascriptExecutor) browser)
                 .executeScript("return [...document.querySelectorAll('#timeline pre')].map(p => p.textContent).join('\\n')");
         assertFalse(details.contains("708374149"), "phone numbers masked in the raw documents too");

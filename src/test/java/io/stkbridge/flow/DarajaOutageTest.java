@@ -56,6 +56,15 @@ class DarajaOutageTest {
         await(BOUND, "the intake to be suspended during the outage", () ->
                 stack.app.context().getRouteController().getRouteStatus("intake") == ServiceStatus.Suspended);
         await(BOUND, "deferred attempts to be tried again after a pause", () -> refusedConnections.get() >= 4);
+        // the ledger shows them waiting: every attempt opened so far is DEFERRED, with its next push still to come
+        String ids = String.join("', '", intents);
+        String waiting = "SELECT intent_id, status, reason, CASE WHEN next_push_at > updated_at THEN 'waits' ELSE 'due at once' END "
+                + "FROM stk_attempt WHERE intent_id IN ('" + ids + "')";
+        await(BOUND, () -> "every attempt opened during the outage to wait DEFERRED: " + stack.ledgerRows(waiting),
+                () -> {
+                    List<List<String>> rows = stack.ledgerRows(waiting);
+                    return !rows.isEmpty() && rows.stream().allMatch(r -> r.get(1).equals("DEFERRED") && r.get(3).equals("waits"));
+                });
         intents.forEach(intentId -> assertEquals(List.of(), stack.outcomes.eventsOf(intentId), "no outcome during the outage"));
         HttpResponse<String> ready = stack.getManagement("/observe/health/ready");
         assertEquals(200, ready.statusCode(), "still ready for callbacks while the intake is paused: " + ready.body());
@@ -68,6 +77,8 @@ class DarajaOutageTest {
             assertEquals(2, stack.outcomes.eventsOf(intentId).size());
         }
         assertEquals(intents.size(), stack.daraja.pushCount(), "each intent pushed exactly once");
+        assertEquals(List.of("SUCCEEDED"), stack.ledgerRows("SELECT DISTINCT status FROM stk_attempt WHERE intent_id IN ('"
+                + ids + "')").stream().map(r -> r.get(0)).toList());
         assertEquals(intents.size(), stack.daraja.pushes().stream().map(ReceivedPush::accountReference).distinct().count());
         await(BOUND, "the intake to run again", () ->
                 stack.app.context().getRouteController().getRouteStatus("intake") == ServiceStatus.Started);

@@ -129,8 +129,12 @@ class SupportApiTest {
     @Test
     void showsAnAttemptsWholeTimelineWithoutSecrets() throws Exception {
         JsonNode outcome = stack.outcomes.awaitFinal(paid, BOUND);
-        await(BOUND, "the outcome marked published", () -> timeline(unchecked("/api/attempts/" + outcome.path("attemptId").asText()))
-                .stream().filter(e -> e.path("kind").asText().equals("OUTCOME_EVENT")).allMatch(e -> !e.path("publishedAt").isNull()));
+        // both outcome events (ACCEPTED, SUCCEEDED) in the timeline, and each marked published
+        await(BOUND, "the outcome marked published", () -> {
+            List<JsonNode> outcomeEvents = timeline(unchecked("/api/attempts/" + outcome.path("attemptId").asText()))
+                    .stream().filter(e -> e.path("kind").asText().equals("OUTCOME_EVENT")).toList();
+            return outcomeEvents.size() == 2 && outcomeEvents.stream().allMatch(e -> !e.path("publishedAt").isNull());
+        });
         for (String id : List.of(outcome.path("attemptId").asText(), outcome.path("checkoutRequestId").asText())) {
             JsonNode attempt = get("/api/attempts/" + id, READER);
             assertEquals(paid, attempt.path("intentId").asText());

@@ -9,12 +9,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /** Reads every record of a topic from the beginning, in the background, for tests and the local run to look at. */
 public final class OutcomeCollector implements AutoCloseable {
@@ -64,6 +67,18 @@ public final class OutcomeCollector implements AutoCloseable {
 
     public List<JsonNode> eventsOf(String intentId) {
         return values().stream().filter(v -> intentId.equals(v.path("intentId").asText())).toList();
+    }
+
+    /** An intent's events, each once: after a crash the relay may publish one again, with the same eventId. */
+    public List<JsonNode> distinctEventsOf(String intentId) {
+        return List.copyOf(eventsOf(intentId).stream().collect(Collectors.toMap(e -> e.path("eventId").asText(),
+                Function.identity(), (first, again) -> first, LinkedHashMap::new)).values());
+    }
+
+    /** What an intent ended as: its correction if there is one, else its final event; null while there is neither. */
+    public static JsonNode effective(List<JsonNode> events) {
+        return events.stream().filter(e -> e.path("correction").asBoolean()).findFirst()
+                .orElseGet(() -> events.stream().filter(e -> e.path("final").asBoolean()).findFirst().orElse(null));
     }
 
     /** The one final event of an intent, waiting for it up to the bound. */

@@ -22,26 +22,53 @@ public final class StkBridgeInstance implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
+    /** How many times start-up is tried with new ports when another process took a port picked for it. */
+    private static final int PORT_TRIES = 5;
+
     /**
+     * Starts stk-bridge. The HTTP and management ports not given are picked free ({@link #freePort()}); since another
+     * process may take a picked port before stk-bridge binds it, start-up that fails because a picked port could not
+     * be listened on is tried again with new ones. Ports given are used as they are.
+     *
      * @param properties configuration properties (as application.properties keys)
      * @param secrets    the secret environment variables (DARAJA_CONSUMER_SECRET …), given as the environment would
      */
     public static StkBridgeInstance start(Map<String, String> properties, Map<String, String> secrets) {
-        Map<String, String> all = new LinkedHashMap<>(properties);
-        int port = all.containsKey("camel.server.port") ? Integer.parseInt(all.get("camel.server.port")) : freePort();
-        all.put("camel.server.port", String.valueOf(port));
-        all.putIfAbsent("camel.management.port", String.valueOf(freePort()));
-        all.putIfAbsent("stk.callback.base-url", "http://127.0.0.1:" + port);
-        Main main = new Main();
-        main.configure().addConfiguration(new StkBridgeConfiguration(secrets, Clock.systemUTC()));
-        all.forEach(main::addOverrideProperty);
-        try {
-            main.start();
-        } catch (Exception e) {
-            main.stop();
-            throw new IllegalStateException("stk-bridge did not start", e);
+        for (int tries = 1; ; tries++) {
+            Map<String, String> all = new LinkedHashMap<>(properties);
+            Integer pickedPort = all.containsKey("camel.server.port") ? null : freePort();
+            Integer pickedManagementPort = all.containsKey("camel.management.port") ? null : freePort();
+            int port = pickedPort != null ? pickedPort : Integer.parseInt(all.get("camel.server.port"));
+            all.put("camel.server.port", String.valueOf(port));
+            if (pickedManagementPort != null) {
+                all.put("camel.management.port", String.valueOf(pickedManagementPort));
+            }
+            all.putIfAbsent("stk.callback.base-url", "http://127.0.0.1:" + port);
+            Main main = new Main();
+            main.configure().addConfiguration(new StkBridgeConfiguration(secrets, Clock.systemUTC()));
+            all.forEach(main::addOverrideProperty);
+            try {
+                main.start();
+                return new StkBridgeInstance(main, port);
+            } catch (Exception e) {
+                main.stop();
+                if (tries < PORT_TRIES && (lost(e, pickedPort) || lost(e, pickedManagementPort))) {
+                    continue;                       // another process took a port between picking and binding it
+                }
+                throw new IllegalStateException("stk-bridge did not start", e);
+            }
         }
-        return new StkBridgeInstance(main, port);
+    }
+
+    /** Whether start-up failed because the given picked port could not be listened on. */
+    private static boolean lost(Throwable failure, Integer pickedPort) {
+        for (Throwable cause = failure; pickedPort != null && cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (message.contains("could not listen on") && message.matches("(?s).*could not listen on \\S*:" + pickedPort + "\\b.*")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public CamelContext context() {

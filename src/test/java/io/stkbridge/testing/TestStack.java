@@ -3,15 +3,24 @@ package io.stkbridge.testing;
 import io.stkbridge.api.PasswordHashes;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.simulator.DarajaSimulator;
+import io.stkbridge.simulator.ReceivedPush;
+import io.stkbridge.simulator.SentCallback;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Everything an end-to-end test needs, real and in this JVM: a Kafka broker, the Daraja simulator, stk-bridge with its
@@ -42,7 +51,7 @@ public final class TestStack implements AutoCloseable {
     public final EmbeddedKafka kafka;
     public final DarajaSimulator daraja;
     public StkBridgeInstance app;
-    private final Map<String, String> appProperties;
+    private Map<String, String> appProperties;
     private final Map<String, String> appSecrets;
     public final OutcomeCollector outcomes;
     public final OutcomeCollector deadLetters;
@@ -81,8 +90,6 @@ public final class TestStack implements AutoCloseable {
             properties.put("daraja.truststore-file", tls.trustStore().toString());
         }
         properties.putAll(extraProperties);
-        properties.putIfAbsent("camel.server.port", String.valueOf(StkBridgeInstance.freePort()));
-        appProperties = Map.copyOf(properties);
         Map<String, String> secrets = new HashMap<>(Map.of(
                 "DARAJA_CONSUMER_KEY", "test-key",
                 "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
@@ -95,7 +102,11 @@ public final class TestStack implements AutoCloseable {
             secrets.put("DARAJA_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
         }
         appSecrets = Map.copyOf(secrets);
-        app = StkBridgeInstance.start(appProperties, appSecrets);
+        // the instance picks its ports (again, should another process take one first); restarts keep the HTTP port, so
+        // that Daraja's callbacks for earlier pushes still reach it
+        app = StkBridgeInstance.start(properties, appSecrets);
+        properties.put("camel.server.port", String.valueOf(app.httpPort()));
+        appProperties = Map.copyOf(properties);
         outcomes = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.outcomes");
         deadLetters = new OutcomeCollector(kafka.bootstrapServers(), "mpesa.stk.intents.dlq");
         intents = new IntentPublisher(kafka.bootstrapServers(), "mpesa.stk.intents");
@@ -134,7 +145,115 @@ public final class TestStack implements AutoCloseable {
     /** Crashes stk-bridge and starts it again on the same ledger, broker, simulator and port. */
     public void crashAndRestartApp() {
         app.crash();
+        restartApp();
+    }
+
+    /** Starts stk-bridge again (after {@link StkBridgeInstance#crash()}) on the same ledger, broker, simulator and port. */
+    public void restartApp() {
         app = StkBridgeInstance.start(appProperties, appSecrets);
+    }
+
+    /** Stops stk-bridge gracefully and starts it again with these properties changed, for the rest of the test. */
+    public void restartApp(Map<String, String> overrides) {
+        app.close();
+        Map<String, String> properties = new HashMap<>(appProperties);
+        properties.putAll(overrides);
+        appProperties = Map.copyOf(properties);
+        restartApp();
+    }
+
+    /** How long Daraja holds its answers to the pushes {@link #crashCuttingOffPushes} crashes into. */
+    public static final Duration HELD_PUSH_ANSWER = Duration.ofSeconds(5);
+    /** A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}. */
+    public static final Map<String, String> READ_TIMEOUT_ABOVE_HELD_ANSWERS = Map.of(
+            "camel.component.http.so-timeout", "20000",
+            "camel.component.http.response-timeout", "20000");
+
+    /**
+     * What a crash cut off.
+     *
+     * @param pendingPushIntents the intents whose attempts it left PENDING_PUSH (their push answer never recorded)
+     * @param pushedOrders       the orderIds of those whose push Daraja had received (registered) before the crash
+     * @param inFlightIntents    the intents whose push was under way at the crash, the only ones a crash may make UNKNOWN
+     *                           PUSH_INTERRUPTED: PENDING_PUSH just before it or once it is down, or opened in between and
+     *                           closed as interrupted by the stopping instance itself (a second copy of the intent in the
+     *                           same batch finds the first copy's push cut off)
+     */
+    public record CutOff(Set<String> pendingPushIntents, Set<String> pushedOrders, Set<String> inFlightIntents) {
+    }
+
+    /**
+     * Crashes stk-bridge ({@link StkBridgeInstance#crash()}) while pushes are under way, so that the crash really cuts
+     * them off: Daraja holds its answers ({@link #HELD_PUSH_ANSWER}, longer than the crash's one second of drain) until
+     * at least {@code atLeast} pushes wait for theirs (set {@link DarajaSimulator#pushLatency} to it before sending the
+     * intents, if the pushes could all be over before this is called), then the bridge is crashed. Returns what the ledger shows once
+     * the bridge has stopped (its pools are closed then, so nothing it does later is recorded); Daraja answers later
+     * pushes after {@code latencyAfterwards}. The bridge stays down: {@link #restartApp()}. Needs a read timeout above
+     * the held answers ({@link #READ_TIMEOUT_ABOVE_HELD_ANSWERS}), or the pushes would time out instead.
+     */
+    public CutOff crashCuttingOffPushes(int atLeast, Duration latencyAfterwards) {
+        long readTimeoutMs = Long.parseLong(appProperties.get("camel.component.http.so-timeout"));
+        if (readTimeoutMs < 2 * HELD_PUSH_ANSWER.toMillis()) {
+            throw new IllegalStateException("the read timeout (" + readTimeoutMs + " ms) must be well above the held answers");
+        }
+        daraja.pushLatency(HELD_PUSH_ANSWER);
+        OutcomeCollector.await(Duration.ofSeconds(60), atLeast + " pushes to wait for their held answers",
+                () -> daraja.pushesBeingAnswered() >= atLeast);
+        String states = "SELECT intent_id, order_id, status, reason FROM stk_attempt";
+        List<List<String>> before = ledgerRows(states);
+        app.crash();
+        daraja.pushLatency(latencyAfterwards);
+        Set<String> pushed = daraja.pushes().stream().map(ReceivedPush::accountReference).collect(Collectors.toSet());
+        Set<String> existedBefore = new HashSet<>();
+        Set<String> inFlight = new HashSet<>();
+        for (List<String> row : before) {
+            existedBefore.add(row.get(0));
+            if ("PENDING_PUSH".equals(row.get(2))) {
+                inFlight.add(row.get(0));
+            }
+        }
+        Set<String> pendingIntents = new HashSet<>();
+        Set<String> pushedOrders = new HashSet<>();
+        for (List<String> row : ledgerRows(states)) {
+            if ("PENDING_PUSH".equals(row.get(2))) {
+                pendingIntents.add(row.get(0));
+                if (pushed.contains(row.get(1))) {
+                    pushedOrders.add(row.get(1));
+                }
+            } else if (!existedBefore.contains(row.get(0)) && "PUSH_INTERRUPTED".equals(row.get(3))) {
+                inFlight.add(row.get(0));
+            }
+        }
+        inFlight.addAll(pendingIntents);
+        return new CutOff(Set.copyOf(pendingIntents), Set.copyOf(pushedOrders), Set.copyOf(inFlight));
+    }
+
+    /** The orderIds (account references) of pushes whose callback the bridge took (HTTP 2xx: it was stored). */
+    public Set<String> ordersWithDeliveredCallback() {
+        Set<String> delivered = daraja.callbacksSent().stream().filter(SentCallback::delivered)
+                .map(SentCallback::checkoutRequestId).collect(Collectors.toSet());
+        return daraja.pushes().stream().filter(p -> delivered.contains(p.checkoutRequestId()))
+                .map(ReceivedPush::accountReference).collect(Collectors.toSet());
+    }
+
+    /** The rows of a query on the ledger, over a connection of its own: readable while stk-bridge is stopped. */
+    public List<List<String>> ledgerRows(String sql) {
+        String password = appSecrets.getOrDefault("STK_DB_PASSWORD", "");
+        try (var connection = DriverManager.getConnection(appProperties.get("stk.db.url"),
+                appProperties.getOrDefault("stk.db.user", "sa"), password);
+             var rows = connection.createStatement().executeQuery(sql)) {
+            List<List<String>> result = new ArrayList<>();
+            while (rows.next()) {
+                List<String> row = new ArrayList<>();
+                for (int column = 1; column <= rows.getMetaData().getColumnCount(); column++) {
+                    row.add(rows.getString(column));
+                }
+                result.add(row);
+            }
+            return result;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the ledger: " + sql, e);
+        }
     }
 
     /**
