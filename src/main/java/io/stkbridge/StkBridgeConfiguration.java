@@ -278,6 +278,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaOutage", outage);
         registry.bind("deferredPushes", new DeferredPushes(ledger, outage, merchants, queryBatch));
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
+        registry.bind("pushBoundary", new io.stkbridge.daraja.PushBoundary(ledger, instanceId));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 new CallbackSources(settings.optional("stk.callback.allowed-ips"), settings.flag("stk.callback.trust-forwarded-for")),
                 callbackLedger));
