@@ -190,6 +190,14 @@ public final class DarajaSimulator implements AutoCloseable {
         return ledger.maxConcurrentPushes();
     }
 
+    /**
+     * Push requests being answered now: received, and their answer not yet written (it waits out {@link #pushLatency}).
+     * A client that dies now has these on the wire: each may have prompted the customer without the client knowing.
+     */
+    public int pushesBeingAnswered() {
+        return ledger.pushesBeingAnswered();
+    }
+
     /** Every request to the push endpoint, answered or not, refused or not: what reached Daraja. */
     public int pushRequestCount() {
         return ledger.pushRequestCount();

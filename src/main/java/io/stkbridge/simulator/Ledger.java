@@ -69,6 +69,10 @@ final class Ledger {
         pushesBeingAnswered.decrementAndGet();
     }
 
+    int pushesBeingAnswered() {
+        return pushesBeingAnswered.get();
+    }
+
     int maxConcurrentPushes() {
         return maxConcurrentPushes.get();
     }
