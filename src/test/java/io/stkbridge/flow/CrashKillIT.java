@@ -9,6 +9,7 @@ import io.stkbridge.testing.EmbeddedKafka;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
 import io.stkbridge.testing.PackagedJar;
+import io.stkbridge.testing.PostgresSchemas;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -44,6 +45,10 @@ class CrashKillIT {
     private static final int INTENTS = Integer.getInteger("stk.crash.intents", 240);
     private static final int KILLS = Integer.getInteger("stk.crash.kills", 3);
     private static final Duration BOUND = Duration.ofSeconds(120);
+    private static final Map<String, String> ENV = Map.of("STK_QUERY_FIRST_DELAY_MS", "1000",
+            "STK_QUERY_SWEEP_INTERVAL_MS", "500", "STK_QUERY_RETRY_BASE_MS", "500", "STK_QUERY_RETRY_MAX_MS", "1000",
+            // the killed consumer's partitions go to the restarted process after 6 s, not 45 s
+            "STK_KAFKA_SESSION_TIMEOUT_MS", "6000");
 
     /**
      * The packaged jar on an H2 file ledger pushes intents at 20/s with the simulator holding each push answer 400 ms,
@@ -62,11 +67,28 @@ class CrashKillIT {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Path ledger = Files.createTempDirectory("stk-crash-db").resolve("ledger");
-            Map<String, String> env = Map.of("STK_QUERY_FIRST_DELAY_MS", "1000", "STK_QUERY_SWEEP_INTERVAL_MS", "500",
-                    "STK_QUERY_RETRY_BASE_MS", "500", "STK_QUERY_RETRY_MAX_MS", "1000",
-                    // the killed consumer's partitions go to the restarted process after 6 s, not 45 s
-                    "STK_KAFKA_SESSION_TIMEOUT_MS", "6000");
-            killAndRestartUnderLoad(kafka, daraja, ledger, env);
+            Map<String, String> env = ENV;
+            killAndRestartUnderLoad(kafka, daraja, ledger, env, KILLS,
+                    () -> DriverManager.getConnection("jdbc:h2:file:" + ledger, "sa", ""));
+        }
+    }
+
+    /** The same on a PostgreSQL ledger (a throw-away schema), one instance, one kill fewer to keep the IT short. */
+    @Test
+    void onPostgresqlKilledRepeatedlyUnderLoadItPushesNothingTwiceLosesNothingAndLeavesUnknownOnlyWhereARequestHadStarted()
+            throws Exception {
+        try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
+             EmbeddedKafka kafka = EmbeddedKafka.start();
+             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
+                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(Duration.ofMillis(150)).build()) {
+            daraja.start();
+            daraja.pushLatency(Duration.ofMillis(400));
+            Map<String, String> env = new java.util.HashMap<>(ENV);
+            env.put("STK_DB_URL", pg.appUrl());
+            env.put("STK_DB_USER", pg.user());
+            env.put("STK_DB_PASSWORD", pg.password());
+            killAndRestartUnderLoad(kafka, daraja, Files.createTempDirectory("stk-crash-unused"), env,
+                    Math.max(1, KILLS - 1), pg::connection);
         }
     }
 
@@ -74,10 +96,16 @@ class CrashKillIT {
     private record AtKill(int openAtSimulator, Set<String> startedUnanswered, Set<String> neverSent) {
     }
 
+    /** A connection to the ledger a killed process left, to read what it held. */
+    private interface LedgerConnection {
+        Connection open() throws Exception;
+    }
+
     private static void killAndRestartUnderLoad(EmbeddedKafka kafka, DarajaSimulator daraja, Path ledger,
-                                                Map<String, String> env) throws Exception {
+                                                Map<String, String> env, int kills, LedgerConnection ledgerConnection)
+            throws Exception {
         List<Path> logs = new ArrayList<>();
-        List<AtKill> kills = new ArrayList<>();
+        List<AtKill> atKills = new ArrayList<>();
         Process bridge = start(kafka, daraja, ledger, env, logs);
         try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
              IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
@@ -89,9 +117,9 @@ class CrashKillIT {
                 amounts.put(orderId, amount);
                 intents.publish(orderId, IntentPublisher.intent("crash-" + orderId, orderId, amount, "0708374149"));
             }
-            for (int k = 1; k <= KILLS; k++) {
+            for (int k = 1; k <= kills; k++) {
                 // a kill once this process has sent a share of the pushes and some are open at the simulator
-                int requestsBefore = daraja.pushRequestCount() + INTENTS / (2 * (KILLS + 1));
+                int requestsBefore = daraja.pushRequestCount() + INTENTS / (2 * (kills + 1));
                 Process running = bridge;
                 OutcomeCollector.await(BOUND, () -> "push requests open at the simulator after " + requestsBefore
                         + " requests (" + daraja.pushRequestCount() + " so far), or every intent decided", () -> !running.isAlive()
@@ -108,24 +136,25 @@ class CrashKillIT {
                 assertTrue(bridge.waitFor(30, TimeUnit.SECONDS));
                 // requests that left the process between the count and its death were open at the kill too
                 OutcomeCollector.await(BOUND, "the killed process's pushes answered", () -> daraja.pushesBeingAnswered() == 0);
-                kills.add(new AtKill(open + daraja.pushRequestCount() - started,
-                        orders(ledger, "status = 'PENDING_PUSH' AND push_started_at IS NOT NULL"),
-                        orders(ledger, "status = 'PENDING_PUSH' AND push_started_at IS NULL")));
+                atKills.add(new AtKill(open + daraja.pushRequestCount() - started,
+                        orders(ledgerConnection, "status = 'PENDING_PUSH' AND push_started_at IS NOT NULL"),
+                        orders(ledgerConnection, "status = 'PENDING_PUSH' AND push_started_at IS NULL")));
                 bridge = start(kafka, daraja, ledger, env, logs);
             }
             for (String orderId : amounts.keySet()) {
                 outcomes.awaitFinal("crash-" + orderId, BOUND);
             }
-            assertOutcomes(daraja, outcomes, amounts, kills, logs);
+            assertOutcomes(env.getOrDefault("STK_DB_URL", "jdbc:h2").startsWith("jdbc:postgresql") ? "PostgreSQL" : "H2",
+                    daraja, outcomes, amounts, atKills, logs);
         } finally {
             bridge.destroyForcibly();
             bridge.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
-    /** The order ids of the attempts in the H2 ledger the killed process left (it holds no lock any more). */
-    private static Set<String> orders(Path ledger, String where) throws Exception {
-        try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + ledger, "sa", "");
+    /** The order ids of the attempts in the ledger the killed process left (an H2 file: it holds no lock any more). */
+    private static Set<String> orders(LedgerConnection ledger, String where) throws Exception {
+        try (Connection db = ledger.open();
              Statement statement = db.createStatement();
              ResultSet rows = statement.executeQuery("SELECT order_id FROM stk_attempt WHERE " + where)) {
             Set<String> orders = new java.util.TreeSet<>();
@@ -143,7 +172,7 @@ class CrashKillIT {
         return PackagedJar.start(kafka, daraja, log, ledger, env);
     }
 
-    private static void assertOutcomes(DarajaSimulator daraja, OutcomeCollector outcomes, Map<String, Integer> amounts,
+    private static void assertOutcomes(String database, DarajaSimulator daraja, OutcomeCollector outcomes, Map<String, Integer> amounts,
                                        List<AtKill> kills, List<Path> logs) {
         Map<String, List<ReceivedPush>> pushes = daraja.pushes().stream()
                 .collect(Collectors.groupingBy(ReceivedPush::accountReference));
@@ -154,9 +183,9 @@ class CrashKillIT {
         Set<String> startedUnanswered = kills.stream().flatMap(k -> k.startedUnanswered().stream()).collect(Collectors.toSet());
         Set<String> neverSent = kills.stream().flatMap(k -> k.neverSent().stream()).collect(Collectors.toSet());
         int openAtKills = kills.stream().mapToInt(AtKill::openAtSimulator).sum();
-        String summary = String.format("%d intents, %d kills: at the kills %d push requests open at the simulator, %d attempts "
+        String summary = String.format("%s ledger, %d intents, %d kills: at the kills %d push requests open at the simulator, %d attempts "
                         + "whose request had started without a recorded answer, %d waiting for their turn (never sent)",
-                amounts.size(), kills.size(), openAtKills, startedUnanswered.size(), neverSent.size());
+                database, amounts.size(), kills.size(), openAtKills, startedUnanswered.size(), neverSent.size());
         int interrupted = 0;
         int interruptedUnsent = 0;
         List<String> problems = new ArrayList<>();
