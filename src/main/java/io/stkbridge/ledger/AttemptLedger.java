@@ -401,7 +401,8 @@ public class AttemptLedger {
      * Attempts still waiting for their push after the give-up window whose intent was never redelivered (topic retention,
      * a consumer reset). One that crossed its send boundary may have prompted the customer: a callback already stored
      * decides it, else it becomes UNKNOWN {@code PUSH_INTERRUPTED}, never pushed again. One that never did was provably
-     * never sent: FAILED {@code PUSH_FAILED}, retryable. Returns how many were closed.
+     * never sent: a deferred attempt resumed by a push that died before sending is DEFERRED again (pushed by
+     * deferred-pushes), any other is FAILED {@code PUSH_FAILED}, retryable. Returns how many were closed.
      */
     public int closeInterruptedPushes(int limit) {
         return transactions.inTransaction(connection -> {
@@ -409,7 +410,15 @@ public class AttemptLedger {
             for (String attemptId : stuck) {
                 Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
                 try (Correlation.Scope ignored = Correlation.scope(attempt)) {
-                    if (pushStartedBy(connection, attemptId) == null) {
+                    boolean neverSent = pushStartedBy(connection, attemptId) == null;
+                    if (neverSent && deferredSince(connection, attemptId) != null) {
+                        // a deferred attempt resumed for a push that died before sending (its intent is not read again):
+                        // deferred once more, so that deferred-pushes sends it
+                        OffsetDateTime now = now();
+                        update(connection, Sql.of("attempt-defer"), "INTERRUPTED_BEFORE_SENDING", now, null, now, attemptId);
+                        LOG.warn("Attempt {} for intent {} was resumed but never sent: deferred again", attemptId,
+                                attempt.intentId());
+                    } else if (neverSent) {
                         resolve(connection, attempt, Resolution.of(Status.FAILED, "PUSH_FAILED", true, null,
                                 "never sent: the push was interrupted before its request went out and the intent was not "
                                         + "read again"), Source.PUSH, null);

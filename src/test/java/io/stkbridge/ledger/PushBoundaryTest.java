@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The send boundary ({@link AttemptLedger#startPush}): an attempt counts as possibly sent only once its push request
  * started. A redelivered intent whose attempt never got there is pushed; one that did is never pushed again. Only one
- * run of the push owns the boundary. The sweeper fails never-sent attempts as such and closes possibly-sent ones from a
- * stored callback or as UNKNOWN. On H2 and on PostgreSQL.
+ * run of the push owns the boundary. The sweeper defers resumed never-sent attempts again, fails other never-sent ones as
+ * such, and closes possibly-sent ones from a stored callback or as UNKNOWN. On H2 and on PostgreSQL.
  */
 class PushBoundaryTest {
 
@@ -119,6 +119,12 @@ class PushBoundaryTest {
             TestLedger.MovableClock clock = new TestLedger.MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             attempts.open(intent("stuck-unsent"));
+            // deferred (Daraja unreachable), resumed by deferred-pushes, and the process died before sending it
+            Attempt resumed = attempts.open(intent("stuck-resumed")).attempt();
+            assertTrue(attempts.startPush(resumed, "instance-a/run-0"));
+            assertTrue(attempts.defer(resumed, "instance-a/run-0", "DARAJA_UNAVAILABLE", clock.offsetNow(), true,
+                    Duration.ofMinutes(30), Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "nothing was sent")));
+            assertEquals(1, attempts.claimDeferred(10, a -> true).size());
             Attempt answered = attempts.open(intent("stuck-answered")).attempt();
             Attempt silent = attempts.open(intent("stuck-silent")).attempt();
             assertTrue(attempts.startPush(answered, "instance-a/run-1"));
@@ -133,8 +139,12 @@ class PushBoundaryTest {
 
             assertEquals(0, attempts.closeInterruptedPushes(10), "nothing before the window");
             clock.advance(GIVE_UP.plusSeconds(1));
-            assertEquals(3, attempts.closeInterruptedPushes(10));
+            assertEquals(4, attempts.closeInterruptedPushes(10));
             assertEquals("FAILED PUSH_FAILED retryable", outcome(ledger, "stuck-unsent"), "provably never sent");
+            assertEquals("DEFERRED INTERRUPTED_BEFORE_SENDING final", outcome(ledger, "stuck-resumed"), "to be pushed again");
+            assertEquals(List.of(resumed.attemptId()), attempts.claimDeferred(10, a -> true).stream()
+                    .map(Attempt::attemptId).toList(), "deferred-pushes sends it");
+            assertEquals("", events(ledger, "stuck-resumed"), "nothing published for it");
             assertTrue(ledger.value("SELECT result_desc FROM stk_attempt WHERE intent_id = 'stuck-unsent'").contains("never sent"));
             assertEquals("SUCCEEDED - final", outcome(ledger, "stuck-answered"), "its stored callback decides");
             assertEquals("UNKNOWN PUSH_INTERRUPTED final", outcome(ledger, "stuck-silent"));
