@@ -290,6 +290,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaOutage", outage);
         registry.bind("deferredPushes", new DeferredPushes(ledger, outage, merchants, queryBatch));
         registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
+        registry.bind("pushBoundary", new io.stkbridge.daraja.PushBoundary(ledger, instanceId));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 callbackSources,
                 callbackLedger));
@@ -452,7 +453,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
      * H2 settings the ledger needs, unless the URL sets them itself. H2 closes its databases in a JVM shutdown hook of its
      * own, which on SIGTERM would pull the ledger away from the in-flight work and the final outbox flush: the ledger is
      * closed by this application, last, instead. H2 keeps 8 parsed statements per connection by default, fewer than the
-     * ledger's statements for one payment, so every statement would be parsed again each time.
+     * ledger's statements for one payment, so every statement would be parsed again each time. H2 acknowledges a commit
+     * it has only kept in memory for up to {@code WRITE_DELAY} (500 ms by default) and a killed process loses it, although
+     * offsets, callback answers and published marks were already acknowledged on the strength of it: with
+     * {@code WRITE_DELAY=0} every commit is written to the file (the operating system's cache, which survives the death of
+     * the process; not fsync'd, so not a power cut) before it returns.
      */
     static String withH2Settings(String url) {
         if (!url.startsWith("jdbc:h2:")) {
@@ -465,6 +470,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         if (!upper.contains("QUERY_CACHE_SIZE")) {
             withSettings += ";QUERY_CACHE_SIZE=128";
+        }
+        if (!upper.contains("WRITE_DELAY")) {
+            withSettings += ";WRITE_DELAY=0";
         }
         return withSettings;
     }

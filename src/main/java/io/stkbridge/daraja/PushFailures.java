@@ -35,21 +35,21 @@ public class PushFailures {
      * than the give-up time. Returns whether it is held back, i.e. must not be sent now: true whenever Daraja is paused,
      * whatever became of the attempt (deferred, given up, or no longer waiting for its push).
      */
-    public boolean deferIfPaused(Attempt attempt) {
+    public boolean deferIfPaused(Attempt attempt, String owner) {
         Correlation.attempt(attempt);
         if (!outage.isPaused()) {
             return false;
         }
-        defer(attempt, "DARAJA_UNAVAILABLE", outage.resumesAt(), false,
+        defer(attempt, owner, "DARAJA_UNAVAILABLE", outage.resumesAt(), false,
                 Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unavailable; nothing was sent"));
         return true;
     }
 
     /** Daraja could not be reached even after the retries: nothing was sent, so the attempt is deferred. */
-    public Attempt unreachable(Attempt attempt, Exception failure) {
+    public Attempt unreachable(Attempt attempt, String owner, Exception failure) {
         String cause = failure.getClass().getSimpleName();
         metrics.pushed(attempt, "DEFERRED", "DARAJA_UNAVAILABLE");
-        defer(attempt, "DARAJA_UNAVAILABLE", outage.begin("unreachable: " + cause), true,
+        defer(attempt, owner, "DARAJA_UNAVAILABLE", outage.begin("unreachable: " + cause), true,
                 Resolution.of(Status.FAILED, "PUSH_FAILED", true, null, "Daraja unreachable, nothing was sent: " + cause));
         return attempt;
     }
@@ -58,11 +58,11 @@ public class PushFailures {
      * Records Daraja's answer, except a busy refusal that outlasted the re-sends (spike arrest, 429): the customer was
      * not prompted, so the attempt is deferred and pushes pause.
      */
-    public void record(Attempt attempt, PushAnswer answer) {
+    public void record(Attempt attempt, String owner, PushAnswer answer) {
         Resolution refusal = answer.resolution();
         if (!answer.accepted() && refusal != null && "DARAJA_BUSY".equals(refusal.reason())) {
             metrics.pushed(attempt, "DEFERRED", "DARAJA_BUSY");
-            defer(attempt, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), true, refusal);
+            defer(attempt, owner, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), true, refusal);
             return;
         }
         if (answer.accepted()) {
@@ -73,8 +73,8 @@ public class PushFailures {
         ledger.recordPushAnswer(attempt, answer);
     }
 
-    private void defer(Attempt attempt, String why, Instant retryAt, boolean metOutage, Resolution failure) {
-        ledger.defer(attempt, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), metOutage,
+    private void defer(Attempt attempt, String owner, String why, Instant retryAt, boolean metOutage, Resolution failure) {
+        ledger.defer(attempt, owner, why, OffsetDateTime.ofInstant(retryAt, clock.getZone()), metOutage,
                 outage.giveUpAfter(), failure);
     }
 

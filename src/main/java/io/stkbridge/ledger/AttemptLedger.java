@@ -89,9 +89,10 @@ public class AttemptLedger {
     }
 
     /**
-     * Records the attempt before anything is sent to Daraja. A redelivered intent is never pushed again: if its push
-     * was interrupted (the process stopped before Daraja's answer was recorded) it is resolved from a callback that
-     * already arrived, or else UNKNOWN, because the customer may have been prompted.
+     * Records the attempt before anything is sent to Daraja. A redelivered intent whose attempt was never sent (it never
+     * reached its {@linkplain #startPush send boundary}) is pushed now; one that may have been sent is never pushed again:
+     * if its push was interrupted (the process stopped before Daraja's answer was recorded) it is resolved from a callback
+     * that already arrived, or else UNKNOWN, because the customer may have been prompted.
      */
     public Intake open(PaymentIntent intent) {
         String attemptId = UUID.randomUUID().toString();
@@ -126,12 +127,15 @@ public class AttemptLedger {
             if (!existing.intentHash().equals(contentHash)) {
                 throw new DuplicateIntentConflictException(intentId);
             }
+            if (existing.status() == Status.PENDING_PUSH && pushStartedBy(connection, existing.attemptId()) == null) {
+                // never sent (the process stopped while it waited for its turn): pushed now, once; the send boundary
+                // (startPush) keeps a copy being pushed elsewhere at the same moment from sending it too
+                LOG.info("Intent {} redelivered; its attempt {} was never sent: pushing it now", intentId, existing.attemptId());
+                return new Intake(existing, true);
+            }
             if (existing.status() == Status.PENDING_PUSH) {
                 LOG.warn("Intent {} redelivered while its push was never answered: not pushing again", intentId);
-                if (!applyWaitingCallbacks(connection, existing)) {
-                    resolve(connection, existing, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
-                            "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
-                }
+                closeInterrupted(connection, existing);
             } else {
                 LOG.info("Intent {} redelivered; attempt {} is {}: nothing to do", intentId, existing.attemptId(), existing.status());
             }
@@ -161,6 +165,19 @@ public class AttemptLedger {
         }
     }
 
+    /**
+     * The send boundary, committed on its own right before a push request goes out: from here on the attempt may have
+     * prompted the customer. Only for an attempt still waiting for its push that nobody else has started; {@code owner}
+     * names this run of the push (its busy and token re-sends cross the boundary again as the same owner). False: another
+     * copy of the intent owns the push, or the attempt no longer waits for one; then it must not be sent.
+     */
+    public boolean startPush(Attempt attempt, String owner) {
+        return transactions.inTransaction(connection -> {
+            OffsetDateTime now = now();
+            return update(connection, Sql.of("attempt-start-push"), now, owner, now, attempt.attemptId(), owner) == 1;
+        });
+    }
+
     /** Daraja answered the push: ACCEPTED (customer prompted) or a final refusal. */
     public Attempt recordPushAnswer(Attempt attempt, PushAnswer answer) {
         if (!answer.accepted()) {
@@ -186,14 +203,22 @@ public class AttemptLedger {
      * A push that provably reached nobody (Daraja unreachable, or still refusing as busy): the attempt waits as
      * DEFERRED and is pushed again from {@code retryAt}. Once it has met the outage itself ({@code metOutage}) for
      * {@code giveUpAfter} it gets {@code failure} instead; an attempt only held back by a pause never gives up, so one
-     * intent Daraja keeps refusing cannot fail the others. Returns whether it was deferred.
+     * intent Daraja keeps refusing cannot fail the others. Nothing changes when another push than {@code owner} has
+     * crossed the attempt's send boundary. Returns whether it was deferred.
      */
-    public boolean defer(Attempt attempt, String why, OffsetDateTime retryAt, boolean metOutage, Duration giveUpAfter,
-                         Resolution failure) {
+    public boolean defer(Attempt attempt, String owner, String why, OffsetDateTime retryAt, boolean metOutage,
+                         Duration giveUpAfter, Resolution failure) {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(current);
             if (current.status() != Status.PENDING_PUSH) {
+                return false;
+            }
+            String startedBy = pushStartedBy(connection, current.attemptId());
+            if (startedBy != null && !startedBy.equals(owner)) {
+                // another copy of the intent is pushing it: its push, not this one, decides
+                LOG.info("Attempt {} is being pushed by another copy of intent {}: left to it", current.attemptId(),
+                        current.intentId());
                 return false;
             }
             OffsetDateTime now = now();
@@ -207,6 +232,11 @@ public class AttemptLedger {
                     current.intentId(), why, retryAt);
             return true;
         });
+    }
+
+    /** Who started the attempt's push (the owner of its send boundary); null when it was never sent. */
+    private static String pushStartedBy(Connection connection, String attemptId) throws SQLException {
+        return ids(connection, Sql.of("attempt-push-started-by"), attemptId).stream().findFirst().orElse(null);
     }
 
     private static OffsetDateTime deferredSince(Connection connection, String attemptId) throws SQLException {
@@ -383,8 +413,11 @@ public class AttemptLedger {
     }
 
     /**
-     * Pushes still unanswered after the give-up window: their intent was never redelivered (topic retention, a
-     * consumer reset). They may have prompted the customer, so they become UNKNOWN, never pushed again.
+     * Attempts still waiting for their push after the give-up window whose intent was never redelivered (topic retention,
+     * a consumer reset). One that crossed its send boundary may have prompted the customer: a callback already stored
+     * decides it, else it becomes UNKNOWN {@code PUSH_INTERRUPTED}, never pushed again. One that never did was provably
+     * never sent: a deferred attempt resumed by a push that died before sending is DEFERRED again (pushed by
+     * deferred-pushes), any other is FAILED {@code PUSH_FAILED}, retryable. Returns how many were closed.
      */
     public int closeInterruptedPushes(int limit) {
         return transactions.inTransaction(connection -> {
@@ -392,12 +425,33 @@ public class AttemptLedger {
             for (String attemptId : stuck) {
                 Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
                 try (Correlation.Scope ignored = Correlation.scope(attempt)) {
-                    resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
-                            "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
+                    boolean neverSent = pushStartedBy(connection, attemptId) == null;
+                    if (neverSent && deferredSince(connection, attemptId) != null) {
+                        // a deferred attempt resumed for a push that died before sending (its intent is not read again):
+                        // deferred once more, so that deferred-pushes sends it
+                        OffsetDateTime now = now();
+                        update(connection, Sql.of("attempt-defer"), "INTERRUPTED_BEFORE_SENDING", now, null, now, attemptId);
+                        LOG.warn("Attempt {} for intent {} was resumed but never sent: deferred again", attemptId,
+                                attempt.intentId());
+                    } else if (neverSent) {
+                        resolve(connection, attempt, Resolution.of(Status.FAILED, "PUSH_FAILED", true, null,
+                                "never sent: the push was interrupted before its request went out and the intent was not "
+                                        + "read again"), Source.PUSH, null);
+                    } else {
+                        closeInterrupted(connection, attempt);
+                    }
                 }
             }
             return stuck.size();
         });
+    }
+
+    /** A push that may have been sent and whose answer was never recorded: a callback already stored decides, else UNKNOWN. */
+    private void closeInterrupted(Connection connection, Attempt attempt) throws SQLException {
+        if (!applyWaitingCallbacks(connection, attempt)) {
+            resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
+                    "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
+        }
     }
 
     private static List<String> ids(Connection connection, String sql, Object... parameters) throws SQLException {

@@ -190,7 +190,10 @@ public final class DarajaSimulator implements AutoCloseable {
         return ledger.maxConcurrentPushes();
     }
 
-    /** Push requests received and not answered yet (held by {@link #pushLatency}, for example). */
+    /**
+     * Push requests being answered now: received, and their answer not yet written (it waits out {@link #pushLatency}).
+     * A client that dies now has these on the wire: each may have prompted the customer without the client knowing.
+     */
     public int pushesBeingAnswered() {
         return ledger.pushesBeingAnswered();
     }

@@ -64,8 +64,9 @@ import java.util.regex.Pattern;
  * bridge's default), {@code bench.callback-delay-ms} (push latency + 100 ms, push to callback), {@code bench.warmup} (3000 intents first,
  * not measured), {@code bench.push-tps} (100000: the per-shortcode rate limit, high so that it does not decide),
  * {@code bench.instances} (1: more start further stk-bridge instances in this JVM, same broker, simulator, consumer
- * group and ledger), {@code bench.db} ({@code h2}, or {@code postgres}: a fresh schema on the local PostgreSQL, see
- * {@link PostgresSchemas}; implied by more than one instance), {@code bench.partitions} (intents topic partitions: the
+ * group and ledger), {@code bench.db} ({@code h2}, in memory; {@code h2-file}, an H2 file under target/bench as the
+ * default ledger runs, with {@code bench.h2-url-settings} appended to its URL; or {@code postgres}: a fresh schema on the
+ * local PostgreSQL, see {@link PostgresSchemas}; implied by more than one instance), {@code bench.partitions} (intents topic partitions: the
  * bridge's default 3 on H2, 6 on PostgreSQL).
  * The bridge's INFO log goes to {@code target/bench/stk-bridge.log}.
  */
@@ -153,6 +154,11 @@ public final class Benchmark {
                 properties.put("stk.db.url", pg.appUrl());
                 properties.put("stk.db.user", pg.user());
                 properties.put("stk.instance-id", "bench-1");
+            } else if ("h2-file".equalsIgnoreCase(System.getProperty("bench.db", "h2"))) {
+                // the embedded default as it runs in production: a file, every commit written before it returns
+                // (bench.h2-url-settings, e.g. ";WRITE_DELAY=500", measures H2's own default instead)
+                properties.put("stk.db.url", "jdbc:h2:file:./target/bench/ledger-" + java.util.UUID.randomUUID()
+                        + System.getProperty("bench.h2-url-settings", ""));
             }
             try {
                 return runOn(properties, loadBefore);

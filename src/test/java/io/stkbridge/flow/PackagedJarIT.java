@@ -8,10 +8,10 @@ import io.stkbridge.testing.ConfigurationVariables;
 import io.stkbridge.testing.EmbeddedKafka;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
+import io.stkbridge.testing.PackagedJar;
 import io.stkbridge.testing.StkBridgeInstance;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +29,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static io.stkbridge.testing.PackagedJar.javaBin;
+import static io.stkbridge.testing.PackagedJar.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PackagedJarIT {
 
-    private static final Path JAR = Path.of("target", "stk-bridge.jar");
-    private static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
+    private static final Path JAR = PackagedJar.JAR;
+    private static final String PASSKEY = PackagedJar.PASSKEY;
 
     @Test
     void processesIntentsConfiguredByEnvironmentOnlyAndLogsJson() throws Exception {
@@ -49,7 +51,7 @@ class PackagedJarIT {
                      .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(200)).build()) {
             daraja.start();
             Path log = Files.createTempFile("stk-bridge-jar", ".log");
-            Process process = startJar(kafka, daraja, log, Files.createTempDirectory("stk-jar-db").resolve("ledger"),
+            Process process = PackagedJar.start(kafka, daraja, log, Files.createTempDirectory("stk-jar-db").resolve("ledger"),
                     Map.of("STK_LOG_FORMAT", "json"));
             try {
                 try (IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents");
@@ -159,7 +161,7 @@ class PackagedJarIT {
                     "STK_QUERY_FIRST_DELAY_MS", "1000", "STK_QUERY_SWEEP_INTERVAL_MS", "500",
                     "STK_QUERY_RETRY_BASE_MS", "500", "STK_QUERY_RETRY_MAX_MS", "1000");
             Path firstLog = Files.createTempFile("stk-bridge-sigterm", ".log");
-            Process first = startJar(kafka, daraja, firstLog, ledger, env);
+            Process first = PackagedJar.start(kafka, daraja, firstLog, ledger, env);
             try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
                  IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
                 sigtermWhileInFlight(kafka, daraja, ledger, env, first, firstLog, outcomes, intents);
@@ -205,7 +207,7 @@ class PackagedJarIT {
         // a new instance on the same ledger finishes the rest, and pushes no intent twice
         daraja.pushLatency(Duration.ZERO);
         Path secondLog = Files.createTempFile("stk-bridge-restart", ".log");
-        Process second = startJar(kafka, daraja, secondLog, ledger, env);
+        Process second = PackagedJar.start(kafka, daraja, secondLog, ledger, env);
         try {
             for (int i = 1; i <= 12; i++) {
                 outcomes.awaitFinal("sig-intent-" + i, Duration.ofSeconds(60));
@@ -243,48 +245,6 @@ class PackagedJarIT {
         }
         assertTrue(output.contains("KAFKA_BOOTSTRAP_SERVERS                default: localhost:9092"), output);
         assertFalse(output.contains("Apache Camel"), "--help starts nothing: " + output);
-    }
-
-    /**
-     * Starts the jar on ports picked free; should another process take one before the jar binds it (the jar then exits
-     * 2, saying it could not listen), it starts again on new ones.
-     */
-    private static Process startJar(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
-                                    Map<String, String> extra) throws Exception {
-        for (int tries = 1; ; tries++) {
-            Process process = startJarOnce(kafka, daraja, log, ledger, extra);
-            if (process.isAlive() || tries == 5 || !read(log).contains("could not listen on")) {
-                assertTrue(process.isAlive(), read(log));
-                return process;
-            }
-        }
-    }
-
-    private static Process startJarOnce(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
-                                        Map<String, String> extra) throws Exception {
-        int port = StkBridgeInstance.freePort();
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("DARAJA_BASE_URL", daraja.baseUrl());
-        env.put("DARAJA_CONSUMER_KEY", "jar-key");
-        env.put("DARAJA_CONSUMER_SECRET", "jar-secret");
-        env.put("DARAJA_SHORTCODE", "174379");
-        env.put("DARAJA_PASSKEY", PASSKEY);
-        env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
-        env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
-        env.put("STK_HTTP_PORT", String.valueOf(port));
-        env.put("STK_MANAGEMENT_PORT", String.valueOf(StkBridgeInstance.freePort()));
-        env.put("STK_DB_URL", "jdbc:h2:file:" + ledger);
-        env.put("STK_TOPIC_INTENTS", "shop.payments.intents");
-        env.put("STK_TOPIC_OUTCOMES", "shop.payments.outcomes");
-        env.putAll(extra);
-        Process process = builder.start();
-        OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
-                () -> !process.isAlive() || read(log).contains("started in"));
-        return process;
     }
 
     private static long count(Connection db, String sql) throws Exception {
@@ -396,18 +356,6 @@ class PackagedJarIT {
             assertFalse(output.contains("\tat "), "no stack trace: " + output);
         } finally {
             Files.deleteIfExists(file);
-        }
-    }
-
-    private static String javaBin() {
-        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log);
-        } catch (Exception e) {
-            return "";
         }
     }
 }

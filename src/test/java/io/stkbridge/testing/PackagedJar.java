@@ -1,0 +1,78 @@
+package io.stkbridge.testing;
+
+import io.stkbridge.simulator.DarajaSimulator;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged {@code target/stk-bridge.jar} (built by {@code mvn package}) run as its own process, for the ITs. */
+public final class PackagedJar {
+
+    public static final Path JAR = Path.of("target", "stk-bridge.jar");
+    public static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
+
+    private PackagedJar() {
+    }
+
+    /**
+     * Starts the jar configured by environment variables only, against the broker, the simulator and an H2 file ledger at
+     * {@code ledger} ({@code extra} may name another STK_DB_URL), its output in {@code log}; returns once it has started.
+     */
+    public static Process start(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
+                                Map<String, String> extra) throws Exception {
+        // ports are picked free; should another process take one before the jar binds it (the jar then exits 2, saying
+        // it could not listen), it starts again on new ones
+        for (int tries = 1; ; tries++) {
+            Process process = startOnce(kafka, daraja, log, ledger, extra);
+            if (process.isAlive() || tries == 5 || !read(log).contains("could not listen on")) {
+                assertTrue(process.isAlive(), read(log));
+                return process;
+            }
+        }
+    }
+
+    private static Process startOnce(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
+                                     Map<String, String> extra) throws Exception {
+        int port = StkBridgeInstance.freePort();
+        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("DARAJA_BASE_URL", daraja.baseUrl());
+        env.put("DARAJA_CONSUMER_KEY", "jar-key");
+        env.put("DARAJA_CONSUMER_SECRET", "jar-secret");
+        env.put("DARAJA_SHORTCODE", "174379");
+        env.put("DARAJA_PASSKEY", PASSKEY);
+        env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
+        env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
+        env.put("STK_HTTP_PORT", String.valueOf(port));
+        env.put("STK_MANAGEMENT_PORT", String.valueOf(StkBridgeInstance.freePort()));
+        env.put("STK_DB_URL", "jdbc:h2:file:" + ledger);
+        env.put("STK_TOPIC_INTENTS", "shop.payments.intents");
+        env.put("STK_TOPIC_OUTCOMES", "shop.payments.outcomes");
+        env.putAll(extra);
+        Process process = builder.start();
+        OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
+                () -> !process.isAlive() || read(log).contains("started in"));
+        return process;
+    }
+
+    public static String javaBin() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+
+    /** The file's text, or "" while it cannot be read. */
+    public static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+}
