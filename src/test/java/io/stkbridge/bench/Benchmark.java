@@ -130,7 +130,8 @@ public final class Benchmark {
                             + "max-poll-records %s, callback delay %d ms, warm-up %d%n", intents, pushLatencyMs, maxInFlight,
                     maxPollRecords == null ? "default" : maxPollRecords, callbackDelayMs, warmup);
             System.out.printf(Locale.ROOT, "instances: %d, ledger %s, intents topic partitions %s%n", instanceCount,
-                    postgres ? "PostgreSQL" : "H2 (in memory)", partitions == null ? "default" : partitions);
+                    postgres ? "PostgreSQL" : "h2-file".equalsIgnoreCase(System.getProperty("bench.db", "h2"))
+                            ? "H2 (file)" : "H2 (in memory)", partitions == null ? "default" : partitions);
             System.out.printf(Locale.ROOT, "machine: %d cores, Java %s, max heap %d MB, load average before %.2f%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                     Runtime.getRuntime().maxMemory() >> 20, loadBefore);
