@@ -488,9 +488,10 @@ public class AttemptLedger {
                 applyCallback(connection, found.get(), callback, true);
             } else if (disposition == CallbackDisposition.ALREADY_FINAL) {
                 keepReceipt(connection, found.get(), callback);
-            } else if (disposition == CallbackDisposition.UNPROVEN_SUCCESS) {
+            } else if (disposition == CallbackDisposition.UNPROVEN_SUCCESS && found.get().status() == Status.ACCEPTED) {
                 // Daraja's own answer settles it: the attempt is queried at the sweeper's next pass
-                update(connection, Sql.of("attempt-query-now"), now(), attemptId);
+                OffsetDateTime now = now();
+                update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId);
             }
             LOG.info("Callback {} for attempt {} (CheckoutRequestID {}, ResultCode {}): {}", callbackId, attemptId,
                     callback.checkoutRequestId(), callback.resultCode(), disposition);
