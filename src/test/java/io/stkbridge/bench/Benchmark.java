@@ -89,7 +89,7 @@ public final class Benchmark {
         System.exit(status);
     }
 
-    private static final class Run {
+    static final class Run {
         final int intents = Integer.getInteger("bench.intents", 5000);
         final long pushLatencyMs = Long.getLong("bench.push-latency-ms", 0);
         final int maxInFlight = Integer.getInteger("bench.max-in-flight", 200);
@@ -542,7 +542,8 @@ public final class Benchmark {
             return postgres ? "bench-" + (index + 1) : "app";
         }
 
-        private static String percentiles(List<Long> millis) {
+        /** Milliseconds as p50, p95, p99 and max; the deployed-shape benchmark prints them the same way. */
+        static String percentiles(List<Long> millis) {
             if (millis.isEmpty()) {
                 return "none";
             }

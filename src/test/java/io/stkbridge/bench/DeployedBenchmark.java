@@ -1,0 +1,289 @@
+package io.stkbridge.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stkbridge.simulator.DarajaSimulator;
+import io.stkbridge.simulator.ReceivedPush;
+import io.stkbridge.testing.EmbeddedKafka;
+import io.stkbridge.testing.IntentPublisher;
+import io.stkbridge.testing.OutcomeCollector;
+import io.stkbridge.testing.PackagedJar;
+import io.stkbridge.testing.PostgresSchemas;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The throughput benchmark in the deployed shape (a command, not a test): the packaged {@code target/stk-bridge.jar}
+ * (build it first: {@code mvn -q -o -DskipTests package}) runs as its own process, configured by documented
+ * environment variables only ({@link PackagedJar}), against the in-process broker and Daraja simulator in this JVM. It
+ * publishes a burst of N intents right after the start (cold), waits for every final outcome, then publishes another
+ * burst of N (warm, the JIT having compiled the hot paths on the first), and prints for each: intents/s end to end,
+ * the bridge process's CPU per intent (its own utime + stime), p50/p99 from produce to the ACCEPTED event and to the
+ * final event (the outcome records' timestamps, set by the bridge's producer), its peak RSS (VmHWM) and its heap after
+ * a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}, between the bursts).
+ *
+ * <pre>
+ * mvn -q -o test-compile exec:java@bench-jar -Dbench.intents=5000 -Dbench.push-latency-ms=0
+ * </pre>
+ *
+ * Options (system properties): {@code bench.intents} (5000 per burst), {@code bench.bursts} (2: the first cold, the
+ * others warm), {@code bench.push-latency-ms} (0), {@code bench.callback-delay-ms} (push latency + 100),
+ * {@code bench.max-in-flight} (the bridge's default unless set), {@code bench.db} ({@code h2-file}, the default ledger;
+ * or {@code postgres}, a throw-away schema, see {@link PostgresSchemas}), {@code bench.jvm-options} (given to the jar as
+ * {@code JAVA_TOOL_OPTIONS}, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
+ * (more environment variables for the jar, {@code NAME=value,NAME=value}). The push rate limit is raised out of the way
+ * ({@code DARAJA_PUSH_TPS_PER_SHORTCODE=100000}). The jar's own output goes to {@code target/bench/stk-bridge-jar.log}.
+ */
+public final class DeployedBenchmark {
+
+    private static final Pattern HEAP_USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
+    private static final String INTENTS_TOPIC = "shop.payments.intents";
+    private static final String OUTCOMES_TOPIC = "shop.payments.outcomes";
+
+    private DeployedBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("log4j2.configurationFile", "bench-log4j2.properties");
+        int status;
+        try {
+            status = run() ? 0 : 1;
+        } catch (Throwable failure) {
+            failure.printStackTrace();
+            status = 2;
+        }
+        System.exit(status);
+    }
+
+    private static boolean run() throws Exception {
+        int intents = Integer.getInteger("bench.intents", 5000);
+        int bursts = Integer.getInteger("bench.bursts", 2);
+        long pushLatencyMs = Long.getLong("bench.push-latency-ms", 0);
+        long callbackDelayMs = Long.getLong("bench.callback-delay-ms", pushLatencyMs + 100);
+        boolean postgres = "postgres".equalsIgnoreCase(System.getProperty("bench.db", "h2-file"));
+        Map<String, String> env = new HashMap<>();
+        env.put("DARAJA_PUSH_TPS_PER_SHORTCODE", "100000");
+        if (System.getProperty("bench.max-in-flight") != null) {
+            env.put("STK_MAX_IN_FLIGHT", System.getProperty("bench.max-in-flight"));
+        }
+        if (System.getProperty("bench.jvm-options") != null) {
+            env.put("JAVA_TOOL_OPTIONS", System.getProperty("bench.jvm-options"));
+        }
+        for (String setting : System.getProperty("bench.env", "").split(",")) {
+            if (setting.contains("=")) {
+                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+            }
+        }
+        Path dir = Files.createDirectories(Path.of("target", "bench"));
+        Path log = dir.resolve("stk-bridge-jar.log");
+        System.out.printf(Locale.ROOT, "stk-bridge benchmark, packaged jar in its own process: %d bursts of %d intents, "
+                        + "push latency %d ms, callback delay %d ms, ledger %s%n", bursts, intents, pushLatencyMs, callbackDelayMs,
+                postgres ? "PostgreSQL" : "H2 file (default settings)");
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; jar environment beyond the broker/simulator/callback settings: %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), env);
+        PostgresSchemas pg = postgres ? PostgresSchemas.createOrSkip() : null;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
+                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(Duration.ofMillis(callbackDelayMs)).build()) {
+            daraja.start();
+            daraja.pushLatency(Duration.ofMillis(pushLatencyMs));
+            if (pg != null) {
+                env.put("STK_DB_URL", pg.appUrl());
+                env.put("STK_DB_USER", pg.user());
+                env.put("STK_DB_PASSWORD", pg.password());
+            }
+            Path ledger = Files.createTempDirectory(dir, "jar-ledger-").toAbsolutePath().resolve("ledger");
+            long startedAt = System.nanoTime();
+            Process bridge = PackagedJar.start(kafka, daraja, log, ledger, env);
+            System.out.printf(Locale.ROOT, "jar started in %.1f s (pid %d), CPU %d ms, RSS %d MiB%n",
+                    (System.nanoTime() - startedAt) / 1e9, bridge.pid(), cpuMillis(bridge), status(bridge, "VmRSS") >> 10);
+            boolean ok = true;
+            try (Outcomes outcomes = new Outcomes(kafka.bootstrapServers());
+                 KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+                for (int burst = 1; burst <= bursts; burst++) {
+                    ok &= burst(burst == 1 ? "cold" : "warm", burst, intents, bridge, producer, outcomes, daraja);
+                }
+            } finally {
+                bridge.destroy();
+                if (!bridge.waitFor(60, TimeUnit.SECONDS)) {
+                    bridge.destroyForcibly();
+                }
+            }
+            return ok;
+        } finally {
+            if (pg != null) {
+                pg.close();
+            }
+        }
+    }
+
+    private static boolean burst(String name, int number, int intents, Process bridge, KafkaProducer<String, String> producer,
+                                 Outcomes outcomes, DarajaSimulator daraja) throws Exception {
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        Map<String, Long> producedAt = new HashMap<>();
+        long cpuBefore = cpuMillis(bridge);
+        long first = System.currentTimeMillis();
+        for (int i = 1; i <= intents; i++) {
+            String orderId = String.format(Locale.ROOT, "B%d-%06d", number, i);
+            producedAt.put(orderId, System.currentTimeMillis());
+            producer.send(new ProducerRecord<>(INTENTS_TOPIC, orderId,
+                    IntentPublisher.intent("bench-" + orderId, orderId, 100 + i % 900, "0708374149")));
+        }
+        producer.flush();
+        double publishSeconds = (System.currentTimeMillis() - first) / 1000.0;
+        OutcomeCollector.await(Duration.ofMinutes(30), () -> "final outcomes of burst " + number + ": "
+                + outcomes.finalCount(producedAt.keySet()) + " of " + intents, () -> outcomes.finalCount(producedAt.keySet()) >= intents);
+        long cpu = cpuMillis(bridge) - cpuBefore;
+        long lastFinal = 0;
+        List<Long> toAccepted = new ArrayList<>();
+        List<Long> toFinal = new ArrayList<>();
+        Map<String, Long> statuses = new HashMap<>();
+        for (Map.Entry<String, Long> intent : producedAt.entrySet()) {
+            Outcome outcome = outcomes.of(intent.getKey());
+            if (outcome.acceptedAt > 0) {
+                toAccepted.add(outcome.acceptedAt - intent.getValue());
+            }
+            toFinal.add(outcome.finalAt - intent.getValue());
+            lastFinal = Math.max(lastFinal, outcome.finalAt);
+            statuses.merge(outcome.finalStatus, 1L, Long::sum);
+        }
+        Map<String, Integer> pushes = new HashMap<>();
+        for (ReceivedPush push : daraja.pushes()) {
+            if (producedAt.containsKey(push.accountReference())) {
+                pushes.merge(push.accountReference(), 1, Integer::sum);
+            }
+        }
+        long pushedTwice = pushes.values().stream().filter(n -> n > 1).count();
+        double seconds = (lastFinal - first) / 1000.0;
+        long peakRss = status(bridge, "VmHWM");
+        long heapAfterGc = heapAfterFullGc(bridge);
+        System.out.printf(Locale.ROOT, "%n%s burst %d: %d intents (published in %.1f s), outcomes %s, %d pushed twice, %d never pushed%n",
+                name, number, intents, publishSeconds, statuses, pushedTwice, intents - pushes.size());
+        System.out.printf(Locale.ROOT, "  throughput        %.1f intents/s end to end (first produce → last final event, %.1f s)%n",
+                intents / seconds, seconds);
+        System.out.printf(Locale.ROOT, "  bridge CPU        %.2f ms per intent (%d ms over the burst, %.0f%% of %d cores)%n",
+                (double) cpu / intents, cpu, 100.0 * cpu / (seconds * 1000) / Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "  produce→ACCEPTED  (ms) %s%n", Benchmark.Run.percentiles(toAccepted));
+        System.out.printf(Locale.ROOT, "  produce→final     (ms) %s%n", Benchmark.Run.percentiles(toFinal));
+        System.out.printf(Locale.ROOT, "  bridge memory     peak RSS %d MiB (VmHWM, since the start); heap after a full GC %s%n",
+                peakRss >> 10, heapAfterGc < 0 ? "n/a" : (heapAfterGc >> 10) + " MiB");
+        System.out.printf(Locale.ROOT, "  load average      %.2f before, %.2f after (1 min; the machine is shared)%n",
+                loadBefore, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        return pushedTwice == 0 && pushes.size() == intents;
+    }
+
+    /** The process's own CPU time (user + system), from /proc: it does not count the broker or the simulator. */
+    private static long cpuMillis(Process process) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+        // fields after the command name, which is in parentheses and may hold spaces
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * 1000 / 100;  // USER_HZ is 100 on Linux
+    }
+
+    /** A line of /proc/&lt;pid&gt;/status in KiB, e.g. VmHWM (peak resident set). */
+    private static long status(Process process, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    /** Heap in use right after a full collection, in KiB (jcmd; -1 when it cannot be read). */
+    private static long heapAfterFullGc(Process process) {
+        try {
+            jcmd(process, "GC.run");
+            Matcher used = HEAP_USED.matcher(jcmd(process, "GC.heap_info"));
+            return used.find() ? Long.parseLong(used.group(2)) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static String jcmd(Process process, String command) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process run = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), command).redirectErrorStream(true).start();
+        String output = new String(run.getInputStream().readAllBytes());
+        run.waitFor(60, TimeUnit.SECONDS);
+        return output;
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrapServers) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, "5"));
+    }
+
+    /** An intent's first ACCEPTED and first final event, by the times the bridge's producer stamped on them. */
+    private static final class Outcome {
+        long acceptedAt;
+        long finalAt;
+        String finalStatus;
+    }
+
+    /** Indexes, per orderId, when the outcomes topic's events (read by an {@link OutcomeCollector}) accepted and decided it. */
+    private static final class Outcomes implements AutoCloseable {
+        private final OutcomeCollector collector;
+        private final Map<String, Outcome> byOrder = new HashMap<>();
+        private int seen;
+
+        Outcomes(String bootstrapServers) {
+            collector = new OutcomeCollector(bootstrapServers, OUTCOMES_TOPIC);
+        }
+
+        /** Notes the records that arrived since the last call. */
+        private synchronized void catchUp() {
+            List<ConsumerRecord<String, String>> records = collector.records();
+            List<JsonNode> values = collector.values();
+            for (int i = seen; i < Math.min(records.size(), values.size()); i++, seen++) {
+                JsonNode event = values.get(i);
+                Outcome outcome = byOrder.computeIfAbsent(event.path("orderId").asText(), o -> new Outcome());
+                if ("ACCEPTED".equals(event.path("status").asText()) && outcome.acceptedAt == 0) {
+                    outcome.acceptedAt = records.get(i).timestamp();
+                }
+                if (event.path("final").asBoolean() && outcome.finalAt == 0) {
+                    outcome.finalStatus = event.path("status").asText();
+                    outcome.finalAt = records.get(i).timestamp();
+                }
+            }
+        }
+
+        synchronized long finalCount(Set<String> orders) {
+            catchUp();
+            return orders.stream().map(byOrder::get).filter(o -> o != null && o.finalAt > 0).count();
+        }
+
+        synchronized Outcome of(String orderId) {
+            catchUp();
+            return byOrder.get(orderId);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            collector.close();
+        }
+    }
+}
