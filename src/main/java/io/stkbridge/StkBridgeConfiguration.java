@@ -40,6 +40,7 @@ import io.stkbridge.ledger.LedgerHealth;
 import io.stkbridge.ledger.DeferredPushes;
 import io.stkbridge.ledger.Outbox;
 import io.stkbridge.ledger.QuerySchedule;
+import io.stkbridge.ledger.H2Compaction;
 import io.stkbridge.ledger.Retention;
 import io.stkbridge.ledger.StaleAttempts;
 import io.stkbridge.ledger.Transactions;
@@ -133,6 +134,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         String instanceId = instanceId(settings);
         int retentionDays = settings.integer("stk.retention.days", "STK_RETENTION_DAYS");
         int retentionBatch = settings.integer("stk.retention.batch-size", "STK_RETENTION_BATCH_SIZE");
+        if (settings.integer("stk.h2.compact-interval-ms", "STK_H2_COMPACT_INTERVAL_MS") < 100) {
+            settings.problem("STK_H2_COMPACT_INTERVAL_MS must be at least 100");
+        }
         if (settings.integer("stk.retention.interval-ms", "STK_RETENTION_INTERVAL_MS") < 1000) {
             settings.problem("STK_RETENTION_INTERVAL_MS must be at least 1000");
         }
@@ -231,6 +235,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
         registry.bind("callbackDataSource", callbackDataSource);
+        registry.bind("h2Compaction", new H2Compaction(dataSource, dbUrl));
         Outbox outbox = new Outbox(callbackTransactions, clock, outboxBatch, outboxLease, instanceId);
         // SIGTERM: Camel's graceful shutdown of the routes, then the outbox emptied onto Kafka (GracefulShutdown)
         GracefulShutdown shutdown = GracefulShutdown.install(context, outbox);

@@ -48,12 +48,15 @@ import java.util.regex.Pattern;
  * {@code bench.max-in-flight} (the bridge's default unless set), {@code bench.db} ({@code h2-file}, the default ledger;
  * or {@code postgres}, a throw-away schema, see {@link PostgresSchemas}), {@code bench.jvm-options} (given to the jar as
  * {@code JAVA_TOOL_OPTIONS}, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
- * (more environment variables for the jar, {@code NAME=value,NAME=value}). The push rate limit is raised out of the way
+ * (more environment variables for the jar, {@code NAME=value,NAME=value}), {@code bench.h2-url-settings} (appended to the H2
+ * ledger's URL, e.g. {@code ;PAGE_SIZE=2048}), {@code bench.jcmd} (a jcmd command whose output is printed after each burst,
+ * e.g. {@code VM.native_memory summary}). The push rate limit is raised out of the way
  * ({@code DARAJA_PUSH_TPS_PER_SHORTCODE=100000}). The jar's own output goes to {@code target/bench/stk-bridge-jar.log}.
  */
 public final class DeployedBenchmark {
 
-    private static final Pattern HEAP_USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
+    /** G1's line of {@code GC.heap_info}; the serial and parallel collectors print one per generation. */
+    private static final Pattern HEAP_USED = Pattern.compile("(?:garbage-first heap|generation) +total (\\d+)K, used (\\d+)K");
     private static final String INTENTS_TOPIC = "shop.payments.intents";
     private static final String OUTCOMES_TOPIC = "shop.payments.outcomes";
 
@@ -110,6 +113,9 @@ public final class DeployedBenchmark {
                 env.put("STK_DB_PASSWORD", pg.password());
             }
             Path ledger = Files.createTempDirectory(dir, "jar-ledger-").toAbsolutePath().resolve("ledger");
+            if (pg == null && System.getProperty("bench.h2-url-settings") != null) {
+                env.put("STK_DB_URL", "jdbc:h2:file:" + ledger + System.getProperty("bench.h2-url-settings"));
+            }
             long startedAt = System.nanoTime();
             Process bridge = PackagedJar.start(kafka, daraja, log, ledger, env);
             System.out.printf(Locale.ROOT, "jar started in %.1f s (pid %d), CPU %d ms, RSS %d MiB%n",
@@ -187,6 +193,10 @@ public final class DeployedBenchmark {
                 peakRss >> 10, heapAfterGc < 0 ? "n/a" : (heapAfterGc >> 10) + " MiB");
         System.out.printf(Locale.ROOT, "  load average      %.2f before, %.2f after (1 min; the machine is shared)%n",
                 loadBefore, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        if (System.getProperty("bench.jcmd") != null) {
+            // e.g. "VM.native_memory summary" with -XX:NativeMemoryTracking=summary in bench.jvm-options
+            System.out.println(jcmd(bridge, System.getProperty("bench.jcmd")));
+        }
         return pushedTwice == 0 && pushes.size() == intents;
     }
 
@@ -214,7 +224,11 @@ public final class DeployedBenchmark {
         try {
             jcmd(process, "GC.run");
             Matcher used = HEAP_USED.matcher(jcmd(process, "GC.heap_info"));
-            return used.find() ? Long.parseLong(used.group(2)) : -1;
+            long kib = -1;
+            while (used.find()) {
+                kib = Math.max(kib, 0) + Long.parseLong(used.group(2));
+            }
+            return kib;
         } catch (Exception e) {
             return -1;
         }
