@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,16 +49,6 @@ class H2CompactionTest {
 
             int after = compaction.chunksFillRate();
             assertTrue(after >= H2Compaction.TARGET_FILL_RATE, "fill rate " + before + " % → " + after + " %");
-        }
-    }
-
-    @Test
-    void doesNothingForAnInMemoryLedger() throws Exception {
-        String url = "jdbc:h2:mem:compaction-" + System.nanoTime();
-        JdbcDataSource dataSource = new JdbcDataSource();
-        dataSource.setURL(url);
-        try (Connection keepOpen = dataSource.getConnection()) {
-            assertFalse(new H2Compaction(dataSource, url).compact());
         }
     }
 }
