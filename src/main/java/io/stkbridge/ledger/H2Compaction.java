@@ -55,7 +55,7 @@ public class H2Compaction {
     public int chunksFillRate() {
         try (Connection connection = dataSource.getConnection()) {
             MVStore store = mvStore(connection);
-            return store == null || store.getFileStore() == null ? -1 : store.getFileStore().getChunksFillRate();
+            return store == null ? -1 : store.getFileStore().getChunksFillRate();
         } catch (SQLException e) {
             throw new LedgerException(e);
         }
