@@ -82,6 +82,11 @@ public final class TestStack implements AutoCloseable {
                 "daraja.push-busy-retries", "2",
                 "daraja.push-busy-retry-delay-ms", "50"));
         properties.putAll(Map.of(
+                // a push sent without a recorded answer (a crash in a test) is UNKNOWN after 6 s, not 5 min: above the
+                // longest a push waits for its answer (1 s + 1 s + 2 s)
+                "camel.component.http.connect-timeout", "1000",
+                "camel.component.http.connection-request-timeout", "1000",
+                "stk.push.interrupted-wait-ms", "6000",
                 "daraja.push-connect-retries", "1",
                 "daraja.outage-pause-ms", "200",
                 "daraja.outage-give-up-ms", "1000",
