@@ -264,4 +264,30 @@ class PushBoundaryTest {
             assertEquals("ws_CO_frozen", ledger.value("SELECT checkout_request_id FROM stk_attempt WHERE intent_id = 'frozen'"));
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aPushFailureResolvesTheAttemptOnlyWhenNoOtherRunOfThePushOwnsIt(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            AttemptLedger attempts = attempts(ledger, new TestLedger.MovableClock());
+            Resolution refused = Resolution.of(Status.FAILED, "CONFIG_ERROR", false, null, "credentials refused");
+            // two copies of the intent: a crossed the boundary; b's token request was refused before it could send
+            Attempt attempt = attempts.open(intent("owned")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            attempts.resolvePush(attempt, "instance-b/run-2", refused);
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "owned"), "b does not end a's push");
+            attempts.recordPushAnswer(attempt, "instance-b/run-2", PushAnswer.read(400,
+                    "{\"requestId\":\"r-1\",\"errorCode\":\"400.002.02\",\"errorMessage\":\"Bad Request - Invalid PhoneNumber\"}"));
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "owned"), "nor does a refusal b was told");
+            assertEquals("", events(ledger, "owned"));
+            attempts.resolvePush(attempt, "instance-a/run-1", Resolution.of(Status.UNKNOWN, "PUSH_OUTCOME_UNKNOWN", false, null,
+                    "read timed out"));
+            assertEquals("UNKNOWN PUSH_OUTCOME_UNKNOWN final", outcome(ledger, "owned"), "the owner's own failure decides");
+
+            // a failure before any run crossed the boundary resolves it
+            Attempt unsent = attempts.open(intent("unsent")).attempt();
+            attempts.resolvePush(unsent, "instance-b/run-3", refused);
+            assertEquals("FAILED CONFIG_ERROR final", outcome(ledger, "unsent"));
+        }
+    }
 }
