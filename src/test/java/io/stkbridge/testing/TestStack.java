@@ -169,10 +169,14 @@ public final class TestStack implements AutoCloseable {
 
     /** How long Daraja holds its answers to the pushes {@link #crashCuttingOffPushes} crashes into. */
     public static final Duration HELD_PUSH_ANSWER = Duration.ofSeconds(5);
-    /** A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}. */
+    /**
+     * A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}; the
+     * pushes the crash cuts off wait for their callback a little longer than a push can wait for its answer (22 s).
+     */
     public static final Map<String, String> READ_TIMEOUT_ABOVE_HELD_ANSWERS = Map.of(
             "camel.component.http.so-timeout", "20000",
-            "camel.component.http.response-timeout", "20000");
+            "camel.component.http.response-timeout", "20000",
+            "stk.push.interrupted-wait-ms", "24000");
 
     /**
      * What a crash cut off.
