@@ -111,8 +111,8 @@ public class AttemptLedger {
                         intent.amount(), intent.phoneNumber(), intent.accountReference(), intent.description(),
                         intent.transactionType(), intent.json(), json(intent.metadata()), Status.PENDING_PUSH);
                 Attempt opened = load(connection, "attempt-by-id", attemptId).orElseThrow();
-                update(connection, Sql.of("attempt-set-push-request"),
-                        json(pushRequests.forLedger(opened)), attemptId);
+                exactlyOne(update(connection, Sql.of("attempt-set-push-request"),
+                        json(pushRequests.forLedger(opened)), attemptId), "push request", attemptId);
                 return opened;
             });
             Correlation.attempt(attempt);
@@ -185,6 +185,7 @@ public class AttemptLedger {
     public boolean startPush(Attempt attempt, String owner) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
+            // AttemptTransition.PUSH_STARTED, guarded in its statement: 0 rows is the answer "do not send"
             return update(connection, Sql.of("attempt-start-push"), now, owner, now, attempt.attemptId(), owner) == 1;
         });
     }
@@ -200,6 +201,7 @@ public class AttemptLedger {
         }
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
+            // AttemptTransition.PUSH_ACCEPTED, guarded in its statement: 0 rows is a late answer, kept below
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
                     answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), attempt.attemptId());
@@ -258,7 +260,9 @@ public class AttemptLedger {
                 resolve(connection, current, failure, Source.PUSH, null);
                 return false;
             }
-            update(connection, Sql.of("attempt-defer"), why, retryAt, metOutage ? now : null, now, current.attemptId());
+            AttemptTransition deferral = AttemptTransition.of(current.status(), Status.DEFERRED, false);
+            exactlyOne(update(connection, Sql.of("attempt-defer"), why, retryAt, metOutage ? now : null, now,
+                    current.attemptId()), deferral.name(), current.attemptId());
             LOG.warn("Attempt {} for intent {} deferred ({}): nothing was sent, pushing again from {}", current.attemptId(),
                     current.intentId(), why, retryAt);
             return true;
@@ -312,7 +316,8 @@ public class AttemptLedger {
                     }
                     continue;
                 }
-                update(connection, Sql.of("attempt-resume-push"), now, attemptId);
+                exactlyOne(update(connection, Sql.of("attempt-resume-push"), now, attemptId),
+                        AttemptTransition.PUSH_RESUMED.name(), attemptId);
                 due.add(load(connection, "attempt-by-id", attemptId).orElseThrow());
             }
             return due;
@@ -391,8 +396,8 @@ public class AttemptLedger {
                         "no result from callback or query within the window: needs review"), Source.QUERY, null);
             }
             int queries = queryCount(connection, current.attemptId());
-            update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
-                    current.attemptId());
+            exactlyOne(update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
+                    current.attemptId()), "query rescheduled", current.attemptId());
             LOG.info("Attempt {}: query answer {} ({}), asking again later", current.attemptId(), interpretation,
                     httpStatus == null ? answer : "HTTP " + httpStatus);
             return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
@@ -424,7 +429,8 @@ public class AttemptLedger {
                 if (!queryable.test(attempt)) {
                     setAside(connection, attempt, now);
                 } else if (admit.test(attempt)) {
-                    update(connection, Sql.of("attempt-claim"), now.plus(schedule.lease()), claimant, attemptId);
+                    exactlyOne(update(connection, Sql.of("attempt-claim"), now.plus(schedule.lease()), claimant, attemptId),
+                            "query claim", attemptId);
                     claimed.add(attempt);
                 }
             }
@@ -441,7 +447,8 @@ public class AttemptLedger {
     private void setAside(Connection connection, Attempt attempt, OffsetDateTime now) throws SQLException {
         try (Correlation.Scope ignored = Correlation.scope(attempt)) {
             if (attempt.giveUpAt() != null && now.isBefore(attempt.giveUpAt())) {
-                update(connection, Sql.of("attempt-set-next-query"), attempt.giveUpAt(), now, attempt.attemptId());
+                exactlyOne(update(connection, Sql.of("attempt-set-next-query"), attempt.giveUpAt(), now, attempt.attemptId()),
+                        "query at give-up time", attempt.attemptId());
                 LOG.warn("Attempt {}: merchant '{}' is no longer configured, so it cannot be queried; waiting for its callback "
                         + "until {}, then UNKNOWN UNRESOLVED (needs review)", attempt.attemptId(), attempt.merchant(),
                         attempt.giveUpAt());
@@ -462,6 +469,7 @@ public class AttemptLedger {
     public boolean renewQueryClaim(String attemptId, String claimant) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
+            // 0 rows: the claim lapsed or the attempt no longer waits; the caller then leaves it alone
             return update(connection, Sql.of("attempt-renew-claim"), now.plus(schedule.lease()), attemptId, claimant, now) == 1;
         });
     }
@@ -489,7 +497,7 @@ public class AttemptLedger {
                         // a deferred attempt resumed for a push that died before sending (its intent is not read again):
                         // deferred once more, so that deferred-pushes sends it
                         exactlyOne(update(connection, Sql.of("attempt-defer"), "INTERRUPTED_BEFORE_SENDING", now, null, now,
-                                attemptId), "defer again", attemptId);
+                                attemptId), AttemptTransition.PUSH_DEFERRED.name(), attemptId);
                         LOG.warn("Attempt {} for intent {} was resumed but never sent: deferred again", attemptId,
                                 attempt.intentId());
                     } else if (started == null) {
@@ -560,7 +568,7 @@ public class AttemptLedger {
             } else if (disposition == CallbackDisposition.UNPROVEN_SUCCESS && found.get().status() == Status.ACCEPTED) {
                 // Daraja's own answer settles it: the attempt is queried at the sweeper's next pass
                 OffsetDateTime now = now();
-                update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId);
+                exactlyOne(update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId), "query now", attemptId);
             }
             LOG.info("Callback {} for attempt {} (CheckoutRequestID {}, ResultCode {}): {}", callbackId, attemptId,
                     callback.checkoutRequestId(), callback.resultCode(), disposition);
@@ -650,6 +658,7 @@ public class AttemptLedger {
         OffsetDateTime now = now();
         if (update(connection, Sql.of("attempt-set-receipt"), callback.mpesaReceiptNumber(), callback.transactionDate(),
                 now, attempt.attemptId()) == 0) {
+            // an earlier callback brought it already: once is enough
             return;
         }
         Attempt withReceipt = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
@@ -685,7 +694,8 @@ public class AttemptLedger {
             }
             CallbackDisposition disposition = applicable ? CallbackDisposition.APPLIED
                     : unproven ? CallbackDisposition.UNPROVEN_SUCCESS : CallbackDisposition.ALREADY_FINAL;
-            update(connection, Sql.of("callback-set-disposition"), disposition.name(), next.callbackId());
+            exactlyOne(update(connection, Sql.of("callback-set-disposition"), disposition.name(), next.callbackId()),
+                    "callback disposition", attempt.attemptId());
         }
         return resolved;
     }
@@ -694,7 +704,7 @@ public class AttemptLedger {
             throws SQLException {
         Resolution resolution = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).orElseThrow();
         if (correction) {
-            update(connection, Sql.of("attempt-set-corrected"), attempt.attemptId());
+            exactlyOne(update(connection, Sql.of("attempt-set-corrected"), attempt.attemptId()), "corrected", attempt.attemptId());
         }
         resolve(connection, attempt, resolution, Source.CALLBACK, callback, correction);
     }
@@ -724,10 +734,12 @@ public class AttemptLedger {
                             StkCallback callback, boolean correction) throws SQLException {
         OffsetDateTime now = now();
         boolean paid = resolution.status() == Status.SUCCEEDED;
-        update(connection, Sql.of("attempt-set-final"), resolution.status().name(), resolution.reason(),
+        AttemptTransition transition = AttemptTransition.of(attempt.status(), resolution.status(), correction);
+        exactlyOne(update(connection, Sql.of("attempt-set-final"), resolution.status().name(), resolution.reason(),
                 resolution.retryable(), truncate(resolution.resultCode(), 32), truncate(resolution.resultDesc(), 512),
                 source.name(), paid && callback != null ? callback.mpesaReceiptNumber() : null,
-                callback != null ? callback.transactionDate() : null, now, now, attempt.attemptId());
+                callback != null ? callback.transactionDate() : null, now, now, attempt.attemptId(), transition.from.name()),
+                transition.name(), attempt.attemptId());
         Attempt resolved = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
         enqueue(connection, resolved, now, correction);
         LOG.info("Attempt {} for intent {} is {}{} (source {}, ResultCode {})", resolved.attemptId(), resolved.intentId(),
@@ -807,6 +819,10 @@ public class AttemptLedger {
                 row.getBoolean("corrected"));
     }
 
+    /**
+     * Runs one statement; returns how many rows it changed. An INSERT changes one or throws. For an UPDATE, every caller
+     * checks the count: {@link #exactlyOne} for a row its transaction holds, or the 0-row case handled on purpose.
+     */
     static int update(Connection connection, String sql, Object... parameters) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             bind(statement, parameters);

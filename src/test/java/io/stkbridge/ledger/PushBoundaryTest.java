@@ -36,7 +36,7 @@ class PushBoundaryTest {
     static final Merchants SHOP = new Merchants(List.of(
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
-    private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+    static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
         ObjectMapper mapper = new ObjectMapper();
         StkPushRequests requests = new StkPushRequests(SHOP, new StkPassword(clock),
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
@@ -45,18 +45,18 @@ class PushBoundaryTest {
                         Duration.ofMinutes(1)), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS);
     }
 
-    private static PaymentIntent intent(String id) {
+    static PaymentIntent intent(String id) {
         String json = "{\"intentId\":\"" + id + "\"}";
         return new PaymentIntent(id, "order-" + id, 10, "254708374149", "ref-" + id.length(), "Payment", "CustomerPayBillOnline",
                 "shop", null, "hash-" + id, json);
     }
 
-    private static String outcome(TestLedger ledger, String intentId) {
+    static String outcome(TestLedger ledger, String intentId) {
         return ledger.value("SELECT status || ' ' || COALESCE(reason, '-') || ' ' || CASE WHEN retryable THEN 'retryable' "
                 + "ELSE 'final' END FROM stk_attempt WHERE intent_id = ?", intentId);
     }
 
-    private static String events(TestLedger ledger, String intentId) {
+    static String events(TestLedger ledger, String intentId) {
         return String.join(",", ledger.column("SELECT o.event_type FROM stk_outbox o JOIN stk_attempt a "
                 + "ON a.attempt_id = o.attempt_id WHERE a.intent_id = ? ORDER BY o.outbox_id", intentId));
     }
@@ -153,15 +153,23 @@ class PushBoundaryTest {
     }
 
     /** Daraja's success callback for the attempt (amount 10, the intent's phone), as received. */
-    private static AttemptLedger.CallbackDisposition paid(AttemptLedger attempts, Attempt attempt, String checkoutRequestId) {
+    static AttemptLedger.CallbackDisposition paid(AttemptLedger attempts, Attempt attempt, String checkoutRequestId) {
+        return callback(attempts, attempt, checkoutRequestId, "0");
+    }
+
+    /** Daraja's callback for the attempt with this ResultCode; a success one proves the payment (amount, receipt, phone). */
+    static AttemptLedger.CallbackDisposition callback(AttemptLedger attempts, Attempt attempt, String checkoutRequestId,
+                                                      String resultCode) {
+        String proof = !"0".equals(resultCode) ? "" : ",\"CallbackMetadata\":{\"Item\":[{\"Name\":\"Amount\",\"Value\":10},"
+                + "{\"Name\":\"MpesaReceiptNumber\",\"Value\":\"RCP-" + checkoutRequestId + "\"},{\"Name\":\"PhoneNumber\","
+                + "\"Value\":254708374149}]}";
         String callback = "{\"Body\":{\"stkCallback\":{\"MerchantRequestID\":\"m-1\",\"CheckoutRequestID\":\""
-                + checkoutRequestId + "\",\"ResultCode\":0,\"ResultDesc\":\"The service request is processed successfully.\","
-                + "\"CallbackMetadata\":{\"Item\":[{\"Name\":\"Amount\",\"Value\":10},{\"Name\":\"MpesaReceiptNumber\","
-                + "\"Value\":\"RCP-" + checkoutRequestId + "\"},{\"Name\":\"PhoneNumber\",\"Value\":254708374149}]}}}}";
+                + checkoutRequestId + "\",\"ResultCode\":" + resultCode + ",\"ResultDesc\":\"Daraja says " + resultCode + "\""
+                + proof + "}}}";
         return attempts.receiveCallback(attempt.attemptId(), StkCallback.parse(callback), callback);
     }
 
-    private static PushAnswer accepted(String checkoutRequestId) {
+    static PushAnswer accepted(String checkoutRequestId) {
         return PushAnswer.read(200, "{\"MerchantRequestID\":\"m-1\",\"CheckoutRequestID\":\"" + checkoutRequestId
                 + "\",\"ResponseCode\":\"0\",\"ResponseDescription\":\"Success. Request accepted for processing\","
                 + "\"CustomerMessage\":\"Success. Request accepted for processing\"}");
