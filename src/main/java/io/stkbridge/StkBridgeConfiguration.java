@@ -316,7 +316,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 maxFailedReads, "direct:dead-letter");
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
-        context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
+        context.addLifecycleStrategy(IntakeCommits.attachTo(IntakeBatches.INTAKE_ROUTE, new IntakeCommits(intakeBatches)));
         // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
         // before any route consumes; and the management port's health and info say no more than intended
         context.addService(new HttpListeners(context));

@@ -130,7 +130,8 @@ public class AttemptLedger {
     private Intake redelivered(String intentId, String contentHash) {
         return transactions.inTransaction(connection -> {
             Attempt existing = load(connection, "attempt-by-intent", intentId).orElseThrow(
-                    () -> new IllegalStateException("intent " + intentId + " conflicts but cannot be found"));
+                    () -> new LedgerInconsistentException("intent " + intentId + " conflicts with an attempt (unique "
+                            + "index on intent_id) that cannot be found"));
             existing = load(connection, "attempt-by-id-for-update", existing.attemptId()).orElseThrow();
             Correlation.attempt(existing);
             if (!existing.intentHash().equals(contentHash)) {
