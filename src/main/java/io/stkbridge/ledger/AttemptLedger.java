@@ -338,6 +338,9 @@ public class AttemptLedger {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(current);
+            if (current.status() == Status.PENDING_PUSH && ownedByAnother(connection, current, owner)) {
+                return current;
+            }
             if (answer != null) {
                 exactlyOne(update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(),
                         truncate(answer.requestId(), 64), current.attemptId()), "keep push answer", current.attemptId());
@@ -345,9 +348,6 @@ public class AttemptLedger {
             if (current.status() != Status.PENDING_PUSH) {
                 LOG.warn("Attempt {} was already {} {} when its push ended {} {}: kept in its history, outcome unchanged",
                         current.attemptId(), current.status(), reasonOf(current), resolution.status(), resolution.reason());
-                return current;
-            }
-            if (ownedByAnother(connection, current, owner)) {
                 return current;
             }
             if (applyWaitingCallbacks(connection, current)) {
