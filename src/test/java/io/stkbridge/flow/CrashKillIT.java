@@ -348,6 +348,8 @@ class CrashKillIT {
             }
             assertOutcomes(env.getOrDefault("STK_DB_URL", "jdbc:h2").startsWith("jdbc:postgresql") ? "PostgreSQL" : "H2",
                     daraja, outcomes, amounts, atKills, logs);
+            assertTrue(!atKills.isEmpty() && atKills.stream().allMatch(k -> k.openAtSimulator() > 0),
+                    "every kill with push requests open at the simulator");
         } finally {
             bridge.destroyForcibly();
             bridge.waitFor(30, TimeUnit.SECONDS);
@@ -437,7 +439,6 @@ class CrashKillIT {
         assertEquals(List.of(), problems, summary + "\n" + logsOf(logs));
         assertEquals(daraja.pushCount(), daraja.pushRequestCount(), "every push request was a push the simulator accepted");
         assertTrue(interrupted <= startedUnanswered.size(), summary);
-        assertTrue(!kills.isEmpty() && kills.stream().allMatch(k -> k.openAtSimulator() > 0), "kills with pushes open: " + summary);
     }
 
     private static String logsOf(List<Path> logs) {
