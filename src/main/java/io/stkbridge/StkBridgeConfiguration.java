@@ -39,6 +39,7 @@ import io.stkbridge.ledger.LedgerGauges;
 import io.stkbridge.ledger.LedgerHealth;
 import io.stkbridge.ledger.DeferredPushes;
 import io.stkbridge.ledger.Outbox;
+import io.stkbridge.ledger.InterruptedPushes;
 import io.stkbridge.ledger.QuerySchedule;
 import io.stkbridge.ledger.Retention;
 import io.stkbridge.ledger.StaleAttempts;
@@ -184,6 +185,17 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (callbackWindow.toHours() < 1) {
             settings.problem("STK_CALLBACK_WINDOW_HOURS must be at least 1");
         }
+        // the longest a push that crossed its send boundary can wait for its answer: a pooled connection, connect, read
+        Duration answerDeadline = millis(settings, "camel.component.http.connection-request-timeout",
+                "DARAJA_CONNECTION_REQUEST_TIMEOUT_MS")
+                .plus(millis(settings, "camel.component.http.connect-timeout", "DARAJA_CONNECT_TIMEOUT_MS"))
+                .plus(millis(settings, "camel.component.http.response-timeout", "DARAJA_READ_TIMEOUT_MS"));
+        Duration interruptedWait = millis(settings, "stk.push.interrupted-wait-ms", "STK_INTERRUPTED_PUSH_WAIT_MS");
+        if (interruptedWait.compareTo(answerDeadline) <= 0) {
+            settings.problem("STK_INTERRUPTED_PUSH_WAIT_MS (" + interruptedWait.toMillis() + ") must be longer than "
+                    + "DARAJA_CONNECTION_REQUEST_TIMEOUT_MS + DARAJA_CONNECT_TIMEOUT_MS + DARAJA_READ_TIMEOUT_MS ("
+                    + answerDeadline.toMillis() + "), the longest a push waits for its answer");
+        }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         CallbackSources callbackSources = callbackSources(settings);
         settings.check();
@@ -221,12 +233,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed, workSlots);
         Transactions transactions = new Transactions(dataSource);
         OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
+        InterruptedPushes interruptedPushes = new InterruptedPushes(answerDeadline, interruptedWait);
         AttemptLedger ledger = new AttemptLedger(transactions, outcomeEvents, pushRequests, mapper, clock, querySchedule,
-                instanceId, callbackWindow);
+                instanceId, callbackWindow, interruptedPushes);
         // callbacks and the relay on their own connections (STK_DB_CALLBACK_POOL_SIZE): the same ledger, other pool
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
-                querySchedule, instanceId, callbackWindow);
+                querySchedule, instanceId, callbackWindow, interruptedPushes);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
@@ -303,7 +316,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 maxFailedReads, "direct:dead-letter");
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
-        context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
+        context.addLifecycleStrategy(IntakeCommits.attachTo(IntakeBatches.INTAKE_ROUTE, new IntakeCommits(intakeBatches)));
         // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
         // before any route consumes; and the management port's health and info say no more than intended
         context.addService(new HttpListeners(context));

@@ -1,5 +1,6 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.kafka.IntakeBatches;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
 import org.slf4j.Logger;
@@ -18,7 +19,6 @@ import java.time.Instant;
 public class DarajaOutage {
 
     private static final Logger LOG = LoggerFactory.getLogger(DarajaOutage.class);
-    static final String INTAKE_ROUTE = "intake";
 
     private final Clock clock;
     private final Duration pause;
@@ -59,15 +59,15 @@ public class DarajaOutage {
             // the shutdown has suspended the intake for good: never resume it now
             return;
         }
-        ServiceStatus status = context.getRouteController().getRouteStatus(INTAKE_ROUTE);
+        ServiceStatus status = context.getRouteController().getRouteStatus(IntakeBatches.INTAKE_ROUTE);
         if (status == null) {
             return;
         }
         if (isPaused() && status.isStarted()) {
-            context.getRouteController().suspendRoute(INTAKE_ROUTE);
+            context.getRouteController().suspendRoute(IntakeBatches.INTAKE_ROUTE);
             LOG.warn("Intake suspended while Daraja is unavailable: intents wait in Kafka");
         } else if (!isPaused() && status.isSuspended()) {
-            context.getRouteController().resumeRoute(INTAKE_ROUTE);
+            context.getRouteController().resumeRoute(IntakeBatches.INTAKE_ROUTE);
             LOG.info("Intake resumed: trying Daraja again");
         }
     }

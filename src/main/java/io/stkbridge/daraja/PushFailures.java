@@ -70,7 +70,7 @@ public class PushFailures {
         } else if (refusal != null) {
             metrics.pushed(attempt, refusal);
         }
-        ledger.recordPushAnswer(attempt, answer);
+        ledger.recordPushAnswer(attempt, owner, answer);
     }
 
     private void defer(Attempt attempt, String owner, String why, Instant retryAt, boolean metOutage, Resolution failure) {
@@ -78,16 +78,17 @@ public class PushFailures {
                 outage.giveUpAfter(), failure);
     }
 
-    public Attempt credentialsRefused(Attempt attempt, Exception failure) {
+    /** Before sending: the merchant's credentials were refused. Left to another run of the push that owns the attempt. */
+    public Attempt credentialsRefused(Attempt attempt, String owner, Exception failure) {
         Resolution refused = Resolution.of(Status.FAILED, "CONFIG_ERROR", false, null, failure.getMessage());
         metrics.pushed(attempt, refused);
-        return ledger.resolvePush(attempt, refused);
+        return ledger.resolvePush(attempt, owner, refused);
     }
 
-    public Attempt outcomeUnknown(Attempt attempt, Exception failure) {
+    public Attempt outcomeUnknown(Attempt attempt, String owner, Exception failure) {
         Resolution unknown = Resolution.of(Status.UNKNOWN, "PUSH_OUTCOME_UNKNOWN", false, null,
                 "no answer from Daraja after sending (" + failure.getClass().getSimpleName() + "): the customer may have been prompted");
         metrics.pushed(attempt, unknown);
-        return ledger.resolvePush(attempt, unknown);
+        return ledger.resolvePush(attempt, owner, unknown);
     }
 }

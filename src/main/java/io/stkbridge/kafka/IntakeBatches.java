@@ -6,6 +6,8 @@ import io.stkbridge.intent.PaymentIntent;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.ledger.DuplicateIntentConflictException;
 import io.stkbridge.ledger.Intake;
+import io.stkbridge.ledger.LedgerInconsistentException;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;
@@ -78,6 +80,8 @@ public class IntakeBatches {
 
     /** The reason on the dead-letter record of a record that failed on {@code maxFailedReads} reads. */
     public static final String FAILED_REPEATEDLY = "PROCESSING_FAILED_REPEATEDLY";
+    /** The route that consumes the intents (routes/intake.camel.yaml). */
+    public static final String INTAKE_ROUTE = "intake";
     /** SQLState classes of the database's failures, not a record's: connection, rollback, resources, operator, system. */
     private static final Set<String> TRANSIENT_SQL_STATE_CLASSES = Set.of("08", "40", "53", "57", "58");
 
@@ -263,6 +267,10 @@ public class IntakeBatches {
             }
             return null;
         }
+        if (inconsistentLedger(failure)) {
+            stopIntake(work.getContext(), position, failure);
+            return failure;
+        }
         if (!blamesTheRecord(failure)) {
             return failure;
         }
@@ -294,6 +302,35 @@ public class IntakeBatches {
         LOG.error("Intent record {} failed on {} counted reads: sent to the dead-letter topic as {} (needs review): {}",
                 position, counted.reads(), FAILED_REPEATEDLY, failure.toString());
         return null;
+    }
+
+    private static boolean inconsistentLedger(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof LedgerInconsistentException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A ledger that contradicts itself is no record's fault, and reading on would fail the same way for ever (or push
+     * an intent whose attempt the ledger lost): the intake is stopped, its batch left uncommitted, until an operator
+     * repairs the ledger and restarts. Stopped from a thread of its own: the intake's graceful stop waits for its batch.
+     */
+    private static void stopIntake(CamelContext context, String position, Exception failure) {
+        LOG.error("Intent record {}: {}", position, failure.getMessage());
+        Thread stopper = new Thread(() -> {
+            try {
+                context.getRouteController().stopRoute(INTAKE_ROUTE);
+                LOG.error("Intake stopped: the ledger is inconsistent (see above); no intent is read until it is repaired "
+                        + "and stk-bridge restarted");
+            } catch (Exception e) {
+                LOG.error("Could not stop the intake after finding the ledger inconsistent", e);
+            }
+        }, "stk-stop-intake");
+        stopper.setDaemon(true);
+        stopper.start();
     }
 
     /**

@@ -64,6 +64,7 @@ public class AttemptLedger {
     /** This instance, as it appears in the ledger: who sent a query. */
     private final String instanceId;
     private final Duration callbackWindow;
+    private final InterruptedPushes interruptedPushes;
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule) {
@@ -78,6 +79,14 @@ public class AttemptLedger {
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId,
                          Duration callbackWindow) {
+        this(transactions, events, pushRequests, mapper, clock, schedule, instanceId, callbackWindow,
+                InterruptedPushes.DEFAULT);
+    }
+
+    public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
+                         ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId,
+                         Duration callbackWindow, InterruptedPushes interruptedPushes) {
+        this.interruptedPushes = interruptedPushes;
         this.callbackWindow = callbackWindow;
         this.instanceId = instanceId;
         this.schedule = schedule;
@@ -90,9 +99,9 @@ public class AttemptLedger {
 
     /**
      * Records the attempt before anything is sent to Daraja. A redelivered intent whose attempt was never sent (it never
-     * reached its {@linkplain #startPush send boundary}) is pushed now; one that may have been sent is never pushed again:
-     * if its push was interrupted (the process stopped before Daraja's answer was recorded) it is resolved from a callback
-     * that already arrived, or else UNKNOWN, because the customer may have been prompted.
+     * reached its {@linkplain #startPush send boundary}) is pushed now; one that may have been sent is never pushed again
+     * and left as it is: its push may still be under way elsewhere, or its callback still to come; the
+     * {@linkplain #closeInterruptedPushes sweeper} decides it once no push can be waiting for its answer.
      */
     public Intake open(PaymentIntent intent) {
         String attemptId = UUID.randomUUID().toString();
@@ -102,8 +111,8 @@ public class AttemptLedger {
                         intent.amount(), intent.phoneNumber(), intent.accountReference(), intent.description(),
                         intent.transactionType(), intent.json(), json(intent.metadata()), Status.PENDING_PUSH);
                 Attempt opened = load(connection, "attempt-by-id", attemptId).orElseThrow();
-                update(connection, Sql.of("attempt-set-push-request"),
-                        json(pushRequests.forLedger(opened)), attemptId);
+                exactlyOne(update(connection, Sql.of("attempt-set-push-request"),
+                        json(pushRequests.forLedger(opened)), attemptId), "push request", attemptId);
                 return opened;
             });
             Correlation.attempt(attempt);
@@ -121,7 +130,8 @@ public class AttemptLedger {
     private Intake redelivered(String intentId, String contentHash) {
         return transactions.inTransaction(connection -> {
             Attempt existing = load(connection, "attempt-by-intent", intentId).orElseThrow(
-                    () -> new IllegalStateException("intent " + intentId + " conflicts but cannot be found"));
+                    () -> new LedgerInconsistentException("intent " + intentId + " conflicts with an attempt (unique "
+                            + "index on intent_id) that cannot be found"));
             existing = load(connection, "attempt-by-id-for-update", existing.attemptId()).orElseThrow();
             Correlation.attempt(existing);
             if (!existing.intentHash().equals(contentHash)) {
@@ -134,8 +144,10 @@ public class AttemptLedger {
                 return new Intake(existing, true);
             }
             if (existing.status() == Status.PENDING_PUSH) {
-                LOG.warn("Intent {} redelivered while its push was never answered: not pushing again", intentId);
-                closeInterrupted(connection, existing);
+                // another copy may still be pushing it (a rebalance, a frozen instance), or the process died after
+                // sending: either way its callback, or the sweeper after the wait, decides
+                LOG.warn("Intent {} redelivered while its attempt {} was pushed without a recorded answer: not pushing "
+                        + "again; waiting for its answer or callback", intentId, existing.attemptId());
             } else {
                 LOG.info("Intent {} redelivered; attempt {} is {}: nothing to do", intentId, existing.attemptId(), existing.status());
             }
@@ -174,17 +186,23 @@ public class AttemptLedger {
     public boolean startPush(Attempt attempt, String owner) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
+            // AttemptTransition.PUSH_STARTED, guarded in its statement: 0 rows is the answer "do not send"
             return update(connection, Sql.of("attempt-start-push"), now, owner, now, attempt.attemptId(), owner) == 1;
         });
     }
 
-    /** Daraja answered the push: ACCEPTED (customer prompted) or a final refusal. */
-    public Attempt recordPushAnswer(Attempt attempt, PushAnswer answer) {
+    /**
+     * Daraja answered the push of {@code owner}: ACCEPTED (customer prompted) or a final refusal. An acceptance for an
+     * attempt closed meanwhile (UNKNOWN after the wait while this push was frozen) keeps its CheckoutRequestID, so that
+     * its callback corrects the outcome.
+     */
+    public Attempt recordPushAnswer(Attempt attempt, String owner, PushAnswer answer) {
         if (!answer.accepted()) {
-            return resolvePush(attempt, answer.resolution(), answer);
+            return resolvePush(attempt, owner, answer.resolution(), answer);
         }
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
+            // AttemptTransition.PUSH_ACCEPTED, guarded in its statement: 0 rows is a late answer, kept below
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
                     answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), attempt.attemptId());
@@ -194,9 +212,29 @@ public class AttemptLedger {
                 enqueue(connection, accepted, now, false);
                 LOG.info("Attempt {} accepted by Daraja: CheckoutRequestID {}", attempt.attemptId(), answer.checkoutRequestId());
                 applyWaitingCallbacks(connection, accepted);
+                return accepted;
             }
-            return accepted;
+            return keepLateAcceptance(connection, accepted, answer, now);
         });
+    }
+
+    private Attempt keepLateAcceptance(Connection connection, Attempt closed, PushAnswer answer, OffsetDateTime now)
+            throws SQLException {
+        if (update(connection, Sql.of("attempt-set-late-push-answer"), answer.merchantRequestId(), answer.checkoutRequestId(),
+                now, answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), closed.attemptId()) == 1) {
+            LOG.warn("Attempt {} was already {} {} when Daraja accepted its push: CheckoutRequestID {} kept, so that its "
+                    + "callback corrects the outcome", closed.attemptId(), closed.status(), reasonOf(closed),
+                    answer.checkoutRequestId());
+            return load(connection, "attempt-by-id", closed.attemptId()).orElseThrow();
+        }
+        // it holds another push's CheckoutRequestID: two accepted pushes for one attempt must never happen
+        LOG.error("Attempt {} ({} {}, CheckoutRequestID {}) got a second acceptance, CheckoutRequestID {}: needs review",
+                closed.attemptId(), closed.status(), reasonOf(closed), closed.checkoutRequestId(), answer.checkoutRequestId());
+        return closed;
+    }
+
+    private static String reasonOf(Attempt attempt) {
+        return attempt.reason() == null ? "" : attempt.reason();
     }
 
     /**
@@ -214,24 +252,36 @@ public class AttemptLedger {
             if (current.status() != Status.PENDING_PUSH) {
                 return false;
             }
-            String startedBy = pushStartedBy(connection, current.attemptId());
-            if (startedBy != null && !startedBy.equals(owner)) {
-                // another copy of the intent is pushing it: its push, not this one, decides
-                LOG.info("Attempt {} is being pushed by another copy of intent {}: left to it", current.attemptId(),
-                        current.intentId());
+            if (ownedByAnother(connection, current, owner)) {
                 return false;
             }
             OffsetDateTime now = now();
-            OffsetDateTime since = deferredSince(connection, current.attemptId());
+            OffsetDateTime since = timeOf(connection, "attempt-deferred-since", current.attemptId());
             if (since != null && !now.isBefore(since.plus(giveUpAfter))) {
                 resolve(connection, current, failure, Source.PUSH, null);
                 return false;
             }
-            update(connection, Sql.of("attempt-defer"), why, retryAt, metOutage ? now : null, now, current.attemptId());
+            AttemptTransition deferral = AttemptTransition.of(current.status(), Status.DEFERRED, false);
+            exactlyOne(update(connection, Sql.of("attempt-defer"), why, retryAt, metOutage ? now : null, now,
+                    current.attemptId()), deferral.name(), current.attemptId());
             LOG.warn("Attempt {} for intent {} deferred ({}): nothing was sent, pushing again from {}", current.attemptId(),
                     current.intentId(), why, retryAt);
             return true;
         });
+    }
+
+    /**
+     * Whether another run of the push than {@code owner} has crossed the attempt's send boundary: then that push, not
+     * this one, decides the attempt, and this one changes nothing.
+     */
+    private static boolean ownedByAnother(Connection connection, Attempt attempt, String owner) throws SQLException {
+        String startedBy = pushStartedBy(connection, attempt.attemptId());
+        if (startedBy == null || startedBy.equals(owner)) {
+            return false;
+        }
+        LOG.info("Attempt {} is being pushed by another copy of intent {}: left to it", attempt.attemptId(),
+                attempt.intentId());
+        return true;
     }
 
     /** Who started the attempt's push (the owner of its send boundary); null when it was never sent. */
@@ -239,8 +289,9 @@ public class AttemptLedger {
         return ids(connection, Sql.of("attempt-push-started-by"), attemptId).stream().findFirst().orElse(null);
     }
 
-    private static OffsetDateTime deferredSince(Connection connection, String attemptId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(Sql.of("attempt-deferred-since"))) {
+    /** One time column of the attempt, named by the statement that selects it; null when unset. */
+    private static OffsetDateTime timeOf(Connection connection, String statement, String attemptId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(Sql.of(statement))) {
             select.setString(1, attemptId);
             try (ResultSet row = select.executeQuery()) {
                 return row.next() ? row.getObject(1, OffsetDateTime.class) : null;
@@ -266,29 +317,38 @@ public class AttemptLedger {
                     }
                     continue;
                 }
-                update(connection, Sql.of("attempt-resume-push"), now, attemptId);
+                exactlyOne(update(connection, Sql.of("attempt-resume-push"), now, attemptId),
+                        AttemptTransition.PUSH_RESUMED.name(), attemptId);
                 due.add(load(connection, "attempt-by-id", attemptId).orElseThrow());
             }
             return due;
         });
     }
 
-    /** A push that ended without an acceptance: refused, failed before sending, or with an outcome nobody can know. */
-    public Attempt resolvePush(Attempt attempt, Resolution resolution) {
-        return resolvePush(attempt, resolution, null);
+    /**
+     * A push of {@code owner} that ended without an acceptance: refused, failed before sending, or with an outcome nobody
+     * can know. Nothing changes when the attempt no longer waits for its push, or another run of the push owns it.
+     */
+    public Attempt resolvePush(Attempt attempt, String owner, Resolution resolution) {
+        return resolvePush(attempt, owner, resolution, null);
     }
 
-    /** As {@link #resolvePush(Attempt, Resolution)}, keeping Daraja's answer (if there was one) for the timeline. */
-    private Attempt resolvePush(Attempt attempt, Resolution resolution, PushAnswer answer) {
+    /** As {@link #resolvePush(Attempt, String, Resolution)}, keeping Daraja's answer (if there was one) for the timeline. */
+    private Attempt resolvePush(Attempt attempt, String owner, Resolution resolution, PushAnswer answer) {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(current);
+            if (answer != null) {
+                exactlyOne(update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(),
+                        truncate(answer.requestId(), 64), current.attemptId()), "keep push answer", current.attemptId());
+            }
             if (current.status() != Status.PENDING_PUSH) {
+                LOG.warn("Attempt {} was already {} {} when its push ended {} {}: kept in its history, outcome unchanged",
+                        current.attemptId(), current.status(), reasonOf(current), resolution.status(), resolution.reason());
                 return current;
             }
-            if (answer != null) {
-                update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(),
-                        truncate(answer.requestId(), 64), current.attemptId());
+            if (ownedByAnother(connection, current, owner)) {
+                return current;
             }
             if (applyWaitingCallbacks(connection, current)) {
                 // Daraja's callback outranks whatever the push's own answer (or its absence) suggested.
@@ -337,8 +397,8 @@ public class AttemptLedger {
                         "no result from callback or query within the window: needs review"), Source.QUERY, null);
             }
             int queries = queryCount(connection, current.attemptId());
-            update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
-                    current.attemptId());
+            exactlyOne(update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
+                    current.attemptId()), "query rescheduled", current.attemptId());
             LOG.info("Attempt {}: query answer {} ({}), asking again later", current.attemptId(), interpretation,
                     httpStatus == null ? answer : "HTTP " + httpStatus);
             return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
@@ -370,7 +430,8 @@ public class AttemptLedger {
                 if (!queryable.test(attempt)) {
                     setAside(connection, attempt, now);
                 } else if (admit.test(attempt)) {
-                    update(connection, Sql.of("attempt-claim"), now.plus(schedule.lease()), claimant, attemptId);
+                    exactlyOne(update(connection, Sql.of("attempt-claim"), now.plus(schedule.lease()), claimant, attemptId),
+                            "query claim", attemptId);
                     claimed.add(attempt);
                 }
             }
@@ -387,7 +448,8 @@ public class AttemptLedger {
     private void setAside(Connection connection, Attempt attempt, OffsetDateTime now) throws SQLException {
         try (Correlation.Scope ignored = Correlation.scope(attempt)) {
             if (attempt.giveUpAt() != null && now.isBefore(attempt.giveUpAt())) {
-                update(connection, Sql.of("attempt-set-next-query"), attempt.giveUpAt(), now, attempt.attemptId());
+                exactlyOne(update(connection, Sql.of("attempt-set-next-query"), attempt.giveUpAt(), now, attempt.attemptId()),
+                        "query at give-up time", attempt.attemptId());
                 LOG.warn("Attempt {}: merchant '{}' is no longer configured, so it cannot be queried; waiting for its callback "
                         + "until {}, then UNKNOWN UNRESOLVED (needs review)", attempt.attemptId(), attempt.merchant(),
                         attempt.giveUpAt());
@@ -408,49 +470,63 @@ public class AttemptLedger {
     public boolean renewQueryClaim(String attemptId, String claimant) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
+            // 0 rows: the claim lapsed or the attempt no longer waits; the caller then leaves it alone
             return update(connection, Sql.of("attempt-renew-claim"), now.plus(schedule.lease()), attemptId, claimant, now) == 1;
         });
     }
 
     /**
-     * Attempts still waiting for their push after the give-up window whose intent was never redelivered (topic retention,
-     * a consumer reset). One that crossed its send boundary may have prompted the customer: a callback already stored
-     * decides it, else it becomes UNKNOWN {@code PUSH_INTERRUPTED}, never pushed again. One that never did was provably
-     * never sent: a deferred attempt resumed by a push that died before sending is DEFERRED again (pushed by
-     * deferred-pushes), any other is FAILED {@code PUSH_FAILED}, retryable. Returns how many were closed.
+     * Attempts still waiting for their push that nobody else will decide. One that crossed its send boundary may have
+     * prompted the customer and is never pushed again: once no push can still be waiting for its answer, a callback
+     * stored meanwhile decides it; with none, it waits for one until the callback wait has passed since its request
+     * started, then becomes UNKNOWN {@code PUSH_INTERRUPTED}. One that never crossed it (untouched past the give-up
+     * window, its intent not read again: topic retention, a consumer reset) was provably never sent: a deferred attempt
+     * resumed by a push that died before sending is DEFERRED again (pushed by deferred-pushes), any other is FAILED
+     * {@code PUSH_FAILED}, retryable. Rows another instance's sweep holds are skipped. Returns how many were decided.
      */
     public int closeInterruptedPushes(int limit) {
         return transactions.inTransaction(connection -> {
-            List<String> stuck = ids(connection, Sql.of("attempt-interrupted-pushes"), now().minus(schedule.giveUpAfter()), limit);
+            OffsetDateTime now = now();
+            List<String> stuck = ids(connection, Sql.of("attempt-interrupted-pushes"), now.minus(schedule.giveUpAfter()),
+                    now.minus(interruptedPushes.callbackWait()), now.minus(interruptedPushes.answerDeadline()), limit);
+            int decided = 0;
             for (String attemptId : stuck) {
                 Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
                 try (Correlation.Scope ignored = Correlation.scope(attempt)) {
-                    boolean neverSent = pushStartedBy(connection, attemptId) == null;
-                    if (neverSent && deferredSince(connection, attemptId) != null) {
+                    OffsetDateTime started = timeOf(connection, "attempt-push-started-at", attemptId);
+                    if (started == null && timeOf(connection, "attempt-deferred-since", attemptId) != null) {
                         // a deferred attempt resumed for a push that died before sending (its intent is not read again):
                         // deferred once more, so that deferred-pushes sends it
-                        OffsetDateTime now = now();
-                        update(connection, Sql.of("attempt-defer"), "INTERRUPTED_BEFORE_SENDING", now, null, now, attemptId);
+                        exactlyOne(update(connection, Sql.of("attempt-defer"), "INTERRUPTED_BEFORE_SENDING", now, null, now,
+                                attemptId), AttemptTransition.PUSH_DEFERRED.name(), attemptId);
                         LOG.warn("Attempt {} for intent {} was resumed but never sent: deferred again", attemptId,
                                 attempt.intentId());
-                    } else if (neverSent) {
+                    } else if (started == null) {
                         resolve(connection, attempt, Resolution.of(Status.FAILED, "PUSH_FAILED", true, null,
                                 "never sent: the push was interrupted before its request went out and the intent was not "
                                         + "read again"), Source.PUSH, null);
-                    } else {
-                        closeInterrupted(connection, attempt);
+                    } else if (!applyWaitingCallbacks(connection, attempt)) {
+                        if (started.isAfter(now.minus(interruptedPushes.callbackWait()))) {
+                            continue; // its stored callbacks decided nothing (unproven): it waits on
+                        }
+                        resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
+                                "the push may have been sent but neither its answer nor a callback came within "
+                                        + interruptedPushes.callbackWait()), Source.PUSH, null);
                     }
+                    decided++;
                 }
             }
-            return stuck.size();
+            return decided;
         });
     }
 
-    /** A push that may have been sent and whose answer was never recorded: a callback already stored decides, else UNKNOWN. */
-    private void closeInterrupted(Connection connection, Attempt attempt) throws SQLException {
-        if (!applyWaitingCallbacks(connection, attempt)) {
-            resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
-                    "the push may have been sent but its answer was never recorded"), Source.PUSH, null);
+    /**
+     * A transition of a row this transaction holds (locked, or inserted by it) changes exactly that row: any other count
+     * means the ledger is not what this code believes, and the whole transaction is rolled back.
+     */
+    private static void exactlyOne(int rows, String transition, String attemptId) {
+        if (rows != 1) {
+            throw new IllegalStateException(transition + " of attempt " + attemptId + " changed " + rows + " rows, not 1");
         }
     }
 
@@ -479,7 +555,9 @@ public class AttemptLedger {
             if (found.isPresent() && found.get().checkoutRequestId() == null && callback.checkoutRequestId() != null) {
                 MDC.put(Correlation.CHECKOUT_REQUEST_ID, callback.checkoutRequestId());
             }
-            CallbackDisposition disposition = found.map(attempt -> decide(attempt, callback))
+            boolean answerOverdue = found.isPresent() && found.get().status() == Status.PENDING_PUSH
+                    && pushAnswerOverdue(connection, attemptId);
+            CallbackDisposition disposition = found.map(attempt -> decide(attempt, callback, answerOverdue))
                     .orElse(CallbackDisposition.UNKNOWN_ATTEMPT);
             long callbackId = insertCallback(connection, attemptId, callback, rawBody, disposition);
             if (disposition == CallbackDisposition.APPLIED) {
@@ -491,7 +569,7 @@ public class AttemptLedger {
             } else if (disposition == CallbackDisposition.UNPROVEN_SUCCESS && found.get().status() == Status.ACCEPTED) {
                 // Daraja's own answer settles it: the attempt is queried at the sweeper's next pass
                 OffsetDateTime now = now();
-                update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId);
+                exactlyOne(update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId), "query now", attemptId);
             }
             LOG.info("Callback {} for attempt {} (CheckoutRequestID {}, ResultCode {}): {}", callbackId, attemptId,
                     callback.checkoutRequestId(), callback.resultCode(), disposition);
@@ -499,7 +577,16 @@ public class AttemptLedger {
         });
     }
 
-    private CallbackDisposition decide(Attempt attempt, StkCallback callback) {
+    /**
+     * Whether the attempt's push request started longer ago than any push can wait for Daraja's answer: then no push will
+     * record one (the process that sent it died, or it is frozen), and a callback decides the attempt itself.
+     */
+    private boolean pushAnswerOverdue(Connection connection, String attemptId) throws SQLException {
+        OffsetDateTime started = timeOf(connection, "attempt-push-started-at", attemptId);
+        return started != null && started.isBefore(now().minus(interruptedPushes.answerDeadline()));
+    }
+
+    private CallbackDisposition decide(Attempt attempt, StkCallback callback, boolean pushAnswerOverdue) {
         if (attempt.checkoutRequestId() != null && !attempt.checkoutRequestId().equals(callback.checkoutRequestId())) {
             LOG.warn("Callback for attempt {} names CheckoutRequestID {} but the attempt has {}: not applied",
                     attempt.attemptId(), callback.checkoutRequestId(), attempt.checkoutRequestId());
@@ -521,7 +608,7 @@ public class AttemptLedger {
             return CallbackDisposition.UNPROVEN_SUCCESS;
         }
         return switch (attempt.status()) {
-            case PENDING_PUSH -> CallbackDisposition.WAITING_FOR_PUSH_ANSWER;
+            case PENDING_PUSH -> pushAnswerOverdue ? CallbackDisposition.APPLIED : CallbackDisposition.WAITING_FOR_PUSH_ANSWER;
             case ACCEPTED -> CallbackDisposition.APPLIED;
             default -> {
                 Status said = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).get().status();
@@ -572,6 +659,7 @@ public class AttemptLedger {
         OffsetDateTime now = now();
         if (update(connection, Sql.of("attempt-set-receipt"), callback.mpesaReceiptNumber(), callback.transactionDate(),
                 now, attempt.attemptId()) == 0) {
+            // an earlier callback brought it already: once is enough
             return;
         }
         Attempt withReceipt = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
@@ -607,7 +695,8 @@ public class AttemptLedger {
             }
             CallbackDisposition disposition = applicable ? CallbackDisposition.APPLIED
                     : unproven ? CallbackDisposition.UNPROVEN_SUCCESS : CallbackDisposition.ALREADY_FINAL;
-            update(connection, Sql.of("callback-set-disposition"), disposition.name(), next.callbackId());
+            exactlyOne(update(connection, Sql.of("callback-set-disposition"), disposition.name(), next.callbackId()),
+                    "callback disposition", attempt.attemptId());
         }
         return resolved;
     }
@@ -616,7 +705,7 @@ public class AttemptLedger {
             throws SQLException {
         Resolution resolution = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).orElseThrow();
         if (correction) {
-            update(connection, Sql.of("attempt-set-corrected"), attempt.attemptId());
+            exactlyOne(update(connection, Sql.of("attempt-set-corrected"), attempt.attemptId()), "corrected", attempt.attemptId());
         }
         resolve(connection, attempt, resolution, Source.CALLBACK, callback, correction);
     }
@@ -646,10 +735,12 @@ public class AttemptLedger {
                             StkCallback callback, boolean correction) throws SQLException {
         OffsetDateTime now = now();
         boolean paid = resolution.status() == Status.SUCCEEDED;
-        update(connection, Sql.of("attempt-set-final"), resolution.status().name(), resolution.reason(),
+        AttemptTransition transition = AttemptTransition.of(attempt.status(), resolution.status(), correction);
+        exactlyOne(update(connection, Sql.of("attempt-set-final"), resolution.status().name(), resolution.reason(),
                 resolution.retryable(), truncate(resolution.resultCode(), 32), truncate(resolution.resultDesc(), 512),
                 source.name(), paid && callback != null ? callback.mpesaReceiptNumber() : null,
-                callback != null ? callback.transactionDate() : null, now, now, attempt.attemptId());
+                callback != null ? callback.transactionDate() : null, now, now, attempt.attemptId(), transition.from.name()),
+                transition.name(), attempt.attemptId());
         Attempt resolved = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
         enqueue(connection, resolved, now, correction);
         LOG.info("Attempt {} for intent {} is {}{} (source {}, ResultCode {})", resolved.attemptId(), resolved.intentId(),
@@ -729,6 +820,10 @@ public class AttemptLedger {
                 row.getBoolean("corrected"));
     }
 
+    /**
+     * Runs one statement; returns how many rows it changed. An INSERT changes one or throws. For an UPDATE, every caller
+     * checks the count: {@link #exactlyOne} for a row its transaction holds, or the 0-row case handled on purpose.
+     */
     static int update(Connection connection, String sql, Object... parameters) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             bind(statement, parameters);

@@ -195,6 +195,7 @@ public class Outbox {
         });
     }
 
+    /** 0 rows is fine: the event was marked already (a relay re-sent it after its claim lapsed), and the first mark stands. */
     public void markPublished(String eventId) {
         transactions.inTransaction(connection ->
                 AttemptLedger.update(connection, Sql.of("outbox-mark-published"), now(), eventId));

@@ -54,9 +54,9 @@ public class StaleAttempts {
     public void closeInterruptedPushes() {
         int closed = ledger.closeInterruptedPushes(batchSize);
         if (closed > 0) {
-            LOG.warn("{} attempt(s) still waiting for their push past the window and never redelivered were closed: UNKNOWN "
-                    + "(needs review) where the request had started, unless a stored callback decided it; FAILED PUSH_FAILED "
-                    + "(never sent) where it had not", closed);
+            LOG.warn("{} attempt(s) still waiting for their push were decided: by a stored callback, else UNKNOWN (needs "
+                    + "review) where the request had started longer ago than the callback wait; FAILED PUSH_FAILED (never "
+                    + "sent) or DEFERRED again where it had never started", closed);
         }
     }
 }

@@ -139,7 +139,8 @@ public final class Benchmark {
                     "stk.max-in-flight", String.valueOf(maxInFlight),
                     "daraja.push-tps-per-shortcode", pushTps,
                     "camel.component.http.so-timeout", "15000",
-                    "camel.component.http.response-timeout", "15000"));
+                    "camel.component.http.response-timeout", "15000",
+                    "stk.push.interrupted-wait-ms", "20000"));
             if (System.getProperty("bench.db-pool") != null) {
                 properties.put("stk.db.pool-size", System.getProperty("bench.db-pool"));
             }

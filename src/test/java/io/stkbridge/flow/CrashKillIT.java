@@ -50,7 +50,11 @@ class CrashKillIT {
     private static final Map<String, String> ENV = Map.of("STK_QUERY_FIRST_DELAY_MS", "1000",
             "STK_QUERY_SWEEP_INTERVAL_MS", "500", "STK_QUERY_RETRY_BASE_MS", "500", "STK_QUERY_RETRY_MAX_MS", "1000",
             // the killed consumer's partitions go to the restarted process after 6 s, not 45 s
-            "STK_KAFKA_SESSION_TIMEOUT_MS", "6000");
+            "STK_KAFKA_SESSION_TIMEOUT_MS", "6000",
+            // a push the kill cut off waits 10 s for its callback, not 5 min, before it is UNKNOWN PUSH_INTERRUPTED:
+            // longer than any live push waits for its answer (1 s + 1 s + 5 s)
+            "DARAJA_CONNECTION_REQUEST_TIMEOUT_MS", "1000", "DARAJA_CONNECT_TIMEOUT_MS", "1000",
+            "DARAJA_READ_TIMEOUT_MS", "5000", "STK_INTERRUPTED_PUSH_WAIT_MS", "10000");
 
     /**
      * The packaged jar on an H2 file ledger pushes intents at 20/s with the simulator holding each push answer 400 ms,

@@ -338,6 +338,9 @@ class MultiInstanceTest {
                 "daraja.deferred-sweep-interval-ms", "100",
                 "daraja.push-tps-per-shortcode", "500",
                 "stk.kafka.topic-partitions", "6"));
+        // a push cut off by a killed or frozen instance waits 15 s for its callback, not 5 min: longer than a push
+        // waits for its answer (5 s + 5 s + READ_TIMEOUT)
+        properties.put("stk.push.interrupted-wait-ms", "15000");
         properties.putAll(Map.of(
                 "stk.query.first-delay-ms", "1500",
                 "stk.query.retry-max-ms", "1000",

@@ -381,11 +381,11 @@ class PostgresLedgerTest {
         assertTrue(decidedAtCrash < sent.size(), "the crash came mid-batch: " + decidedAtCrash + " of " + sent.size());
         assertFalse(cutOff.pushedOrders().isEmpty(),
                 "the crash cut off pushes Daraja had received (attempts left PENDING_PUSH): " + cutOff);
-        // down for longer than the sweeper's give-up window (FAST_SWEEPER: 5 s), as after a longer outage: on restart the
-        // sweeper may close the cut-off attempts before their intents are read again, and must then apply the callbacks
-        // waiting for them too
-        await(BOUND, "the cut-off attempts to be past the give-up window", () -> "0".equals(pg.value(
-                "SELECT COUNT(*) FROM stk_attempt WHERE status = 'PENDING_PUSH' AND updated_at > now() - interval '6 seconds'")));
+        // down for longer than the sweeper's windows (the give-up window, FAST_SWEEPER: 5 s; the interrupted pushes' callback
+        // wait, 24 s), as after a longer outage: on restart the sweeper may close the cut-off attempts before their
+        // intents are read again, and must then apply the callbacks waiting for them too
+        await(Duration.ofSeconds(60), "the cut-off attempts to be past the sweeper's windows", () -> "0".equals(pg.value(
+                "SELECT COUNT(*) FROM stk_attempt WHERE status = 'PENDING_PUSH' AND updated_at > now() - interval '25 seconds'")));
         stack.restartApp();
 
         await(BOUND, () -> "every intent of the batch to be decided, and corrected where the bridge took its callback; "

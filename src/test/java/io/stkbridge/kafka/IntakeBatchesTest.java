@@ -63,6 +63,9 @@ class IntakeBatchesTest {
                     if (body.startsWith("fail")) {
                         throw new IllegalStateException("ledger unreachable");
                     }
+                    if (body.startsWith("inconsistent")) {
+                        throw new io.stkbridge.ledger.LedgerInconsistentException("intent x conflicts but cannot be found");
+                    }
                     if (body.startsWith("down")) {
                         throw new io.stkbridge.ledger.LedgerException(new java.sql.SQLTransientConnectionException(
                                 "HikariPool-1 - Connection is not available", "08001", new java.net.ConnectException("refused")));
@@ -70,6 +73,7 @@ class IntakeBatchesTest {
                     processed.put(body, true);
                 });
                 from("direct:dead-letter").process(exchange -> deadLetters.add(exchange.copy()));
+                from("direct:intents").routeId(IntakeBatches.INTAKE_ROUTE).to("direct:record");
             }
         });
         context.start();
@@ -202,6 +206,16 @@ class IntakeBatchesTest {
         assertEquals("3", dead.getMessage().getHeader("stk_failed_reads"));
         assertEquals(2L, dead.getMessage().getHeader(KafkaConstants.OFFSET, Long.class));
         assertEquals("ledger unreachable", dead.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class).getMessage());
+    }
+
+    @Test
+    void anInconsistentLedgerStopsTheIntakeInsteadOfReadingOrDeadLetteringTheRecordAgainAndAgain() throws Exception {
+        IntakeBatches batches = batches(4);
+        assertTrue(context.getRouteController().getRouteStatus(IntakeBatches.INTAKE_ROUTE).isStarted());
+        assertFalse(readAndCommit(batches, record(P0, 2, "inconsistent-2"), record(P0, 3, "a-3")));
+        await("the intake to stop", () -> context.getRouteController().getRouteStatus(IntakeBatches.INTAKE_ROUTE).isStopped());
+        assertNull(committed(P0), "its batch is read again once the ledger is repaired");
+        assertEquals(List.of(), deadLetters, "the record is not at fault");
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
+import io.stkbridge.daraja.PushAnswer;
 import io.stkbridge.daraja.StkCallback;
 import io.stkbridge.daraja.StkPassword;
 import io.stkbridge.daraja.StkPushRequests;
@@ -11,6 +12,7 @@ import io.stkbridge.intent.PaymentIntent;
 import io.stkbridge.outcome.OutcomeEvents;
 import io.stkbridge.outcome.Resolution;
 import io.stkbridge.outcome.Status;
+import io.stkbridge.testing.CapturedLogs;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,30 +32,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PushBoundaryTest {
 
     static final Duration GIVE_UP = Duration.ofMinutes(8);
+    static final InterruptedPushes WAITS = InterruptedPushes.DEFAULT;
     static final Merchants SHOP = new Merchants(List.of(
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
-    private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+    static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
         ObjectMapper mapper = new ObjectMapper();
         StkPushRequests requests = new StkPushRequests(SHOP, new StkPassword(clock),
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(mapper), requests, mapper, clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
-                        Duration.ofMinutes(1)), "instance-a");
+                        Duration.ofMinutes(1)), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS);
     }
 
-    private static PaymentIntent intent(String id) {
+    static PaymentIntent intent(String id) {
         String json = "{\"intentId\":\"" + id + "\"}";
         return new PaymentIntent(id, "order-" + id, 10, "254708374149", "ref-" + id.length(), "Payment", "CustomerPayBillOnline",
                 "shop", null, "hash-" + id, json);
     }
 
-    private static String outcome(TestLedger ledger, String intentId) {
+    static String outcome(TestLedger ledger, String intentId) {
         return ledger.value("SELECT status || ' ' || COALESCE(reason, '-') || ' ' || CASE WHEN retryable THEN 'retryable' "
                 + "ELSE 'final' END FROM stk_attempt WHERE intent_id = ?", intentId);
     }
 
-    private static String events(TestLedger ledger, String intentId) {
+    static String events(TestLedger ledger, String intentId) {
         return String.join(",", ledger.column("SELECT o.event_type FROM stk_outbox o JOIN stk_attempt a "
                 + "ON a.attempt_id = o.attempt_id WHERE a.intent_id = ? ORDER BY o.outbox_id", intentId));
     }
@@ -73,12 +76,11 @@ class PushBoundaryTest {
             assertEquals("PENDING_PUSH - final", outcome(ledger, "never-sent"));
             assertEquals("", events(ledger, "never-sent"), "nothing published for it");
 
-            // this time its request started before the process died: never pushed again, UNKNOWN
+            // this time its request started before the process died: never pushed again, nor sent by the redelivered copy
             assertTrue(attempts.startPush(again.attempt(), "instance-a/run-2"));
             Intake third = attempts.open(intent("never-sent"));
             assertFalse(third.pushNow(), "possibly sent: never pushed again");
-            assertEquals("UNKNOWN PUSH_INTERRUPTED final", outcome(ledger, "never-sent"));
-            assertFalse(attempts.startPush(third.attempt(), "instance-a/run-2"), "a final attempt is never sent");
+            assertFalse(attempts.startPush(third.attempt(), "instance-a/run-3"), "another run never sends it");
         }
     }
 
@@ -130,12 +132,7 @@ class PushBoundaryTest {
             assertTrue(attempts.startPush(answered, "instance-a/run-1"));
             assertTrue(attempts.startPush(silent, "instance-a/run-2"));
             // Daraja's callback came while the push answer was never recorded (the process died in between)
-            String callback = "{\"Body\":{\"stkCallback\":{\"MerchantRequestID\":\"m-1\",\"CheckoutRequestID\":\"ws_CO_1\","
-                    + "\"ResultCode\":0,\"ResultDesc\":\"The service request is processed successfully.\",\"CallbackMetadata\":"
-                    + "{\"Item\":[{\"Name\":\"Amount\",\"Value\":10},{\"Name\":\"MpesaReceiptNumber\",\"Value\":\"RCP123\"},"
-                    + "{\"Name\":\"PhoneNumber\",\"Value\":254708374149}]}}}}";
-            assertEquals(AttemptLedger.CallbackDisposition.WAITING_FOR_PUSH_ANSWER,
-                    attempts.receiveCallback(answered.attemptId(), StkCallback.parse(callback), callback));
+            assertEquals(AttemptLedger.CallbackDisposition.WAITING_FOR_PUSH_ANSWER, paid(attempts, answered, "ws_CO_1"));
 
             assertEquals(0, attempts.closeInterruptedPushes(10), "nothing before the window");
             clock.advance(GIVE_UP.plusSeconds(1));
@@ -152,6 +149,153 @@ class PushBoundaryTest {
                 assertEquals(1, ledger.column("SELECT o.event_id FROM stk_outbox o JOIN stk_attempt a ON a.attempt_id = "
                         + "o.attempt_id WHERE a.intent_id = ?", intentId).size(), intentId + ": one final event");
             }
+        }
+    }
+
+    /** Daraja's success callback for the attempt (amount 10, the intent's phone), as received. */
+    static AttemptLedger.CallbackDisposition paid(AttemptLedger attempts, Attempt attempt, String checkoutRequestId) {
+        return callback(attempts, attempt, checkoutRequestId, "0");
+    }
+
+    /** Daraja's callback for the attempt with this ResultCode; a success one proves the payment (amount, receipt, phone). */
+    static AttemptLedger.CallbackDisposition callback(AttemptLedger attempts, Attempt attempt, String checkoutRequestId,
+                                                      String resultCode) {
+        String proof = !"0".equals(resultCode) ? "" : ",\"CallbackMetadata\":{\"Item\":[{\"Name\":\"Amount\",\"Value\":10},"
+                + "{\"Name\":\"MpesaReceiptNumber\",\"Value\":\"RCP-" + checkoutRequestId + "\"},{\"Name\":\"PhoneNumber\","
+                + "\"Value\":254708374149}]}";
+        String callback = "{\"Body\":{\"stkCallback\":{\"MerchantRequestID\":\"m-1\",\"CheckoutRequestID\":\""
+                + checkoutRequestId + "\",\"ResultCode\":" + resultCode + ",\"ResultDesc\":\"Daraja says " + resultCode + "\""
+                + proof + "}}}";
+        return attempts.receiveCallback(attempt.attemptId(), StkCallback.parse(callback), callback);
+    }
+
+    static PushAnswer accepted(String checkoutRequestId) {
+        return PushAnswer.read(200, "{\"MerchantRequestID\":\"m-1\",\"CheckoutRequestID\":\"" + checkoutRequestId
+                + "\",\"ResponseCode\":\"0\",\"ResponseDescription\":\"Success. Request accepted for processing\","
+                + "\"CustomerMessage\":\"Success. Request accepted for processing\"}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aRedeliveredPossiblySentAttemptWaitsForItsCallbackAndIsUnknownOnlyAfterTheWait(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            AttemptLedger attempts = attempts(ledger, clock);
+            Attempt called = attempts.open(intent("cut-called")).attempt();
+            Attempt silent = attempts.open(intent("cut-silent")).attempt();
+            assertTrue(attempts.startPush(called, "instance-a/run-1"));
+            assertTrue(attempts.startPush(silent, "instance-a/run-2"));
+            // the process died with both requests open; after the restart both intents are read again
+            clock.advance(WAITS.answerDeadline().plusSeconds(1));
+            assertFalse(attempts.open(intent("cut-called")).pushNow());
+            assertFalse(attempts.open(intent("cut-silent")).pushNow());
+            assertEquals(0, attempts.closeInterruptedPushes(10), "within the wait nothing is decided without a callback");
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "cut-silent"));
+            assertEquals("", events(ledger, "cut-silent"), "no UNKNOWN published within the wait");
+
+            // Daraja's callback for the one: no push can be waiting for its answer any more, so it decides at once
+            assertEquals(AttemptLedger.CallbackDisposition.APPLIED, paid(attempts, called, "ws_CO_called"));
+            assertEquals("SUCCEEDED - final", outcome(ledger, "cut-called"));
+
+            clock.advance(WAITS.callbackWait().minus(WAITS.answerDeadline()).minusSeconds(2));
+            assertEquals(0, attempts.closeInterruptedPushes(10), "one second before the wait has passed");
+            clock.advance(Duration.ofSeconds(2));
+            assertEquals(1, attempts.closeInterruptedPushes(10));
+            assertEquals("UNKNOWN PUSH_INTERRUPTED final", outcome(ledger, "cut-silent"));
+            for (String intentId : List.of("cut-called", "cut-silent")) {
+                assertEquals(1, ledger.column("SELECT o.event_id FROM stk_outbox o JOIN stk_attempt a ON a.attempt_id = "
+                        + "o.attempt_id WHERE a.intent_id = ?", intentId).size(), intentId + ": one final event");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aCallbackStoredWhileThePushCouldStillBeAnsweredIsAppliedByTheSweeperOnceNoneCan(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            AttemptLedger attempts = attempts(ledger, clock);
+            Attempt attempt = attempts.open(intent("early-callback")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            clock.advance(Duration.ofSeconds(1));
+            // the callback overtakes the push answer, then the process dies before recording the answer
+            assertEquals(AttemptLedger.CallbackDisposition.WAITING_FOR_PUSH_ANSWER, paid(attempts, attempt, "ws_CO_early"));
+            assertEquals(0, attempts.closeInterruptedPushes(10), "its push may still record the answer");
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "early-callback"));
+            clock.advance(WAITS.answerDeadline());
+            assertEquals(1, attempts.closeInterruptedPushes(10));
+            assertEquals("SUCCEEDED - final", outcome(ledger, "early-callback"), "decided long before the wait ends");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aLivePushIsNotEndedByARedeliveredCopyAndItsAnswerIsRecorded(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            AttemptLedger attempts = attempts(ledger, clock);
+            Attempt attempt = attempts.open(intent("live")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            // a rebalance hands the intent to instance b while a still waits for Daraja's answer
+            clock.advance(Duration.ofSeconds(3));
+            Intake copy = attempts.open(intent("live"));
+            assertFalse(copy.pushNow(), "the copy sends nothing");
+            assertEquals(0, attempts.closeInterruptedPushes(10));
+            Attempt answered = attempts.recordPushAnswer(attempt, "instance-a/run-1", accepted("ws_CO_live"));
+            assertEquals("ACCEPTED", answered.status().name());
+            assertEquals("ws_CO_live", answered.checkoutRequestId());
+            assertEquals("io.stkbridge.stk.outcome.accepted", events(ledger, "live"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void anAcceptanceForAnAttemptClosedMeanwhileKeepsItsCheckoutRequestIdAndItsCallbackCorrectsTheOutcome(String database)
+            throws Exception {
+        try (TestLedger ledger = TestLedger.open(database); CapturedLogs logs = CapturedLogs.install()) {
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            AttemptLedger attempts = attempts(ledger, clock);
+            Attempt attempt = attempts.open(intent("frozen")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            // instance a is frozen (SIGSTOP) with its request open past the wait: the sweeper closes the attempt
+            clock.advance(WAITS.callbackWait().plusSeconds(1));
+            assertEquals(1, attempts.closeInterruptedPushes(10));
+            assertEquals("UNKNOWN PUSH_INTERRUPTED final", outcome(ledger, "frozen"));
+            // woken, it records Daraja's acceptance: the outcome stands, the CheckoutRequestID is kept
+            Attempt late = attempts.recordPushAnswer(attempt, "instance-a/run-1", accepted("ws_CO_frozen"));
+            assertEquals("UNKNOWN", late.status().name());
+            assertEquals("ws_CO_frozen", late.checkoutRequestId());
+            assertEquals(1, logs.linesContaining("CheckoutRequestID ws_CO_frozen kept").size(), logs.asText().toString());
+            // the customer paid: its callback corrects the UNKNOWN
+            assertEquals(AttemptLedger.CallbackDisposition.CORRECTION, paid(attempts, attempt, "ws_CO_frozen"));
+            assertEquals("SUCCEEDED - final", outcome(ledger, "frozen"));
+            assertEquals("ws_CO_frozen", ledger.value("SELECT checkout_request_id FROM stk_attempt WHERE intent_id = 'frozen'"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aPushFailureResolvesTheAttemptOnlyWhenNoOtherRunOfThePushOwnsIt(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            AttemptLedger attempts = attempts(ledger, new TestLedger.MovableClock());
+            Resolution refused = Resolution.of(Status.FAILED, "CONFIG_ERROR", false, null, "credentials refused");
+            // two copies of the intent: a crossed the boundary; b's token request was refused before it could send
+            Attempt attempt = attempts.open(intent("owned")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            attempts.resolvePush(attempt, "instance-b/run-2", refused);
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "owned"), "b does not end a's push");
+            attempts.recordPushAnswer(attempt, "instance-b/run-2", PushAnswer.read(400,
+                    "{\"requestId\":\"r-1\",\"errorCode\":\"400.002.02\",\"errorMessage\":\"Bad Request - Invalid PhoneNumber\"}"));
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "owned"), "nor does a refusal b was told");
+            assertEquals("", events(ledger, "owned"));
+            attempts.resolvePush(attempt, "instance-a/run-1", Resolution.of(Status.UNKNOWN, "PUSH_OUTCOME_UNKNOWN", false, null,
+                    "read timed out"));
+            assertEquals("UNKNOWN PUSH_OUTCOME_UNKNOWN final", outcome(ledger, "owned"), "the owner's own failure decides");
+
+            // a failure before any run crossed the boundary resolves it
+            Attempt unsent = attempts.open(intent("unsent")).attempt();
+            attempts.resolvePush(unsent, "instance-b/run-3", refused);
+            assertEquals("FAILED CONFIG_ERROR final", outcome(ledger, "unsent"));
         }
     }
 }

@@ -82,6 +82,11 @@ public final class TestStack implements AutoCloseable {
                 "daraja.push-busy-retries", "2",
                 "daraja.push-busy-retry-delay-ms", "50"));
         properties.putAll(Map.of(
+                // a push sent without a recorded answer (a crash in a test) is UNKNOWN after 6 s, not 5 min: above the
+                // longest a push waits for its answer (1 s + 1 s + 2 s)
+                "camel.component.http.connect-timeout", "1000",
+                "camel.component.http.connection-request-timeout", "1000",
+                "stk.push.interrupted-wait-ms", "6000",
                 "daraja.push-connect-retries", "1",
                 "daraja.outage-pause-ms", "200",
                 "daraja.outage-give-up-ms", "1000",
@@ -164,10 +169,14 @@ public final class TestStack implements AutoCloseable {
 
     /** How long Daraja holds its answers to the pushes {@link #crashCuttingOffPushes} crashes into. */
     public static final Duration HELD_PUSH_ANSWER = Duration.ofSeconds(5);
-    /** A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}. */
+    /**
+     * A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}; the
+     * pushes the crash cuts off wait for their callback a little longer than a push can wait for its answer (22 s).
+     */
     public static final Map<String, String> READ_TIMEOUT_ABOVE_HELD_ANSWERS = Map.of(
             "camel.component.http.so-timeout", "20000",
-            "camel.component.http.response-timeout", "20000");
+            "camel.component.http.response-timeout", "20000",
+            "stk.push.interrupted-wait-ms", "24000");
 
     /**
      * What a crash cut off.

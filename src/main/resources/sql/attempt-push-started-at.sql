@@ -1,0 +1,1 @@
+SELECT push_started_at FROM stk_attempt WHERE attempt_id = ?

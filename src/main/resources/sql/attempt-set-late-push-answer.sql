@@ -1,0 +1,6 @@
+-- Daraja accepted a push whose attempt was closed meanwhile: its CheckoutRequestID and answer are kept (the outcome is
+-- not changed), so that its callback can correct it.
+UPDATE stk_attempt
+SET merchant_request_id = ?, checkout_request_id = ?, push_answered_at = ?, push_answer_status = ?, push_answer = ?,
+    daraja_request_id = ?
+WHERE attempt_id = ? AND status <> 'PENDING_PUSH' AND checkout_request_id IS NULL
