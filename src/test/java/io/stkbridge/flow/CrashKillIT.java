@@ -168,7 +168,6 @@ class CrashKillIT {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(200));
             Map<String, String> env = twoInstanceEnv(pg);
-            env.put(INTERRUPTED_PUSH_WAIT, "5000");
             env.put("STK_QUERY_TPS_PER_SHORTCODE", "20");
             List<Path> logs = new ArrayList<>();
             Process killed = startInstance("crash-a", kafka, daraja, env, logs);
