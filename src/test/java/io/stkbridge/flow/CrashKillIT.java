@@ -124,10 +124,23 @@ class CrashKillIT {
                  Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 Map<String, Integer> amounts = publish(intents, "FZ", 300, i -> i % 10 == 0 ? 1032 : 10 + i % 50);
                 awaitPushesOpen(daraja, 60, amounts, outcomes);
-                int open = daraja.pushesBeingAnswered();
-                signal(frozen, "STOP");
-                Set<String> startedByFrozen = orders(pg::connection,
-                        "status = 'PENDING_PUSH' AND push_started_by LIKE 'crash-a/%'");
+                // frozen at a moment when it has several pushes started and unanswered (looked at while frozen)
+                Set<String> startedByFrozen = Set.of();
+                int open = 0;
+                for (int tries = 1; startedByFrozen.size() < 3; tries++) {
+                    int requests = daraja.pushRequestCount();
+                    signal(frozen, "STOP");
+                    open = daraja.pushesBeingAnswered();
+                    startedByFrozen = orders(pg::connection, "status = 'PENDING_PUSH' AND push_started_by LIKE 'crash-a/%'");
+                    if (startedByFrozen.size() < 3) {
+                        signal(frozen, "CONT");
+                        int tried = tries;
+                        OutcomeCollector.await(BOUND, () -> "more push requests after look " + tried + " (the instance to"
+                                + " be frozen never had 3 pushes started at once)", () -> daraja.pushRequestCount() > requests
+                                && amounts.keySet().stream().anyMatch(o -> !isDecided(outcomes, "crash-" + o)));
+                    }
+                }
+                Set<String> startedAtFreeze = startedByFrozen;
                 Set<String> neverSent = orders(pg::connection, "status = 'PENDING_PUSH' AND push_started_at IS NULL");
                 OutcomeCollector.await(BOUND, "the survivor alone in the group, holding every partition",
                         () -> onlyOneMemberHoldsEveryPartition(admin));
@@ -136,7 +149,7 @@ class CrashKillIT {
                 int requestsAtFreeze = daraja.pushRequestCount();
                 OutcomeCollector.await(BOUND, () -> "30 more push requests from the survivor after the freeze ("
                         + (daraja.pushRequestCount() - requestsAtFreeze) + ")", () -> daraja.pushRequestCount()
-                        >= requestsAtFreeze + 30 || amounts.keySet().stream().filter(o -> !startedByFrozen.contains(o))
+                        >= requestsAtFreeze + 30 || amounts.keySet().stream().filter(o -> !startedAtFreeze.contains(o))
                         .allMatch(o -> isDecided(outcomes, "crash-" + o)));
                 signal(frozen, "CONT");
                 for (String orderId : amounts.keySet()) {
@@ -408,6 +421,10 @@ class CrashKillIT {
             String status = outcome.path("status").asText();
             boolean unknownInterrupted = events.stream().anyMatch(e -> e.path("final").asBoolean()
                     && !e.path("correction").asBoolean() && "PUSH_INTERRUPTED".equals(e.path("reason").asText()));
+            if (unknownInterrupted && !pushed.isEmpty() && daraja.callbacksSent().stream().anyMatch(callback -> callback
+                    .checkoutRequestId().equals(pushed.get(0).checkoutRequestId()) && Integer.valueOf(200).equals(callback.httpStatus()))) {
+                problems.add(orderId + " UNKNOWN PUSH_INTERRUPTED although the bridge took its callback (HTTP 200)");
+            }
             if (unknownInterrupted) {
                 interrupted++;
                 if (!startedUnanswered.contains(orderId)) {
