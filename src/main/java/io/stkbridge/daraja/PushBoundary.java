@@ -42,6 +42,11 @@ public class PushBoundary {
         exchange.setProperty(CALLING_DARAJA, true);
     }
 
+    /** Daraja refused this run's request without prompting the customer, and the run sends it again: see {@link AttemptLedger#releasePush}. */
+    public void release(Attempt attempt, Exchange exchange) {
+        ledger.releasePush(attempt, exchange.getProperty(OWNER, String.class));
+    }
+
     /** The attempt's push was started by another copy of its intent, or it no longer waits for a push: not sent. */
     public static final class PushOwnedElsewhereException extends RuntimeException {
         public PushOwnedElsewhereException(Attempt attempt) {

@@ -192,6 +192,18 @@ public class AttemptLedger {
     }
 
     /**
+     * Daraja refused the request of {@code owner} without prompting the customer (busy, or its token refused), and the
+     * owner sends it again after a pause: until it crosses the boundary again the attempt counts as never sent, so the
+     * sweeper's callback wait does not run out on a push that is only waiting to be re-sent, and a redelivered copy may
+     * push it (whichever crosses first sends; the other sends nothing). 0 rows: the attempt no longer waits for this
+     * run's push, whose next crossing then fails.
+     */
+    public void releasePush(Attempt attempt, String owner) {
+        transactions.inTransaction(connection -> update(connection, Sql.of("attempt-release-push"), now(),
+                attempt.attemptId(), owner));
+    }
+
+    /**
      * Daraja answered the push of {@code owner}: ACCEPTED (customer prompted) or a final refusal. An acceptance for an
      * attempt closed meanwhile (UNKNOWN after the wait while this push was frozen) keeps its CheckoutRequestID, so that
      * its callback corrects the outcome.
@@ -338,6 +350,9 @@ public class AttemptLedger {
         return transactions.inTransaction(connection -> {
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(current);
+            if (current.status() == Status.PENDING_PUSH && ownedByAnother(connection, current, owner)) {
+                return current;
+            }
             if (answer != null) {
                 exactlyOne(update(connection, Sql.of("attempt-set-push-answer"), answer.httpStatus(), answer.rawBody(),
                         truncate(answer.requestId(), 64), current.attemptId()), "keep push answer", current.attemptId());
@@ -345,9 +360,6 @@ public class AttemptLedger {
             if (current.status() != Status.PENDING_PUSH) {
                 LOG.warn("Attempt {} was already {} {} when its push ended {} {}: kept in its history, outcome unchanged",
                         current.attemptId(), current.status(), reasonOf(current), resolution.status(), resolution.reason());
-                return current;
-            }
-            if (ownedByAnother(connection, current, owner)) {
                 return current;
             }
             if (applyWaitingCallbacks(connection, current)) {

@@ -95,6 +95,8 @@ class AttemptTransitionTest {
                 case PUSH_DEFERRED -> deferred();
                 case PUSH_RESUMED -> assertEquals(1, deferred().attempts.claimDeferred(10, a -> true).size());
                 case PUSH_FAILED -> opened().attempts.resolvePush(attempt, OWNER, REFUSED);
+                case PUSH_REJECTED -> started().attempts.recordPushAnswer(attempt, OWNER, PushAnswer.read(400,
+                        "{\"requestId\":\"r-1\",\"errorCode\":\"400.002.02\",\"errorMessage\":\"Bad Request - Invalid PhoneNumber\"}"));
                 case PUSH_UNKNOWN -> started().attempts.resolvePush(attempt, OWNER, TIMED_OUT);
                 case PAID_BEFORE_PUSH_ANSWER -> {
                     started().clock.advance(InterruptedPushes.DEFAULT.answerDeadline().plusSeconds(1));

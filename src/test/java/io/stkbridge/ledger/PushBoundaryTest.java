@@ -298,4 +298,30 @@ class PushBoundaryTest {
             assertEquals("FAILED CONFIG_ERROR final", outcome(ledger, "unsent"));
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aPushRefusedAsBusyWaitsToBeSentAgainWithoutTheCallbackWaitRunningOut(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            AttemptLedger attempts = attempts(ledger, clock);
+            Attempt attempt = attempts.open(intent("busy")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            // Daraja refused it as busy: nothing was prompted; the run waits (rate limit, pause) before sending it again
+            attempts.releasePush(attempt, "instance-a/run-1");
+            clock.advance(WAITS.callbackWait().plusSeconds(1));
+            assertEquals(0, attempts.closeInterruptedPushes(10), "not possibly sent: no callback is awaited");
+            assertEquals("PENDING_PUSH - final", outcome(ledger, "busy"));
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"), "its owner sends it again");
+
+            // refused again; meanwhile a copy of the intent is read: it may push it, and then the old run sends nothing
+            attempts.releasePush(attempt, "instance-a/run-1");
+            attempts.releasePush(attempt, "instance-b/run-2");
+            assertEquals("instance-a/run-1", ledger.value("SELECT push_started_by FROM stk_attempt WHERE intent_id = 'busy'"),
+                    "only the owner releases its push");
+            assertTrue(attempts.open(intent("busy")).pushNow(), "never prompted: the copy pushes it");
+            assertTrue(attempts.startPush(attempt, "instance-b/run-2"));
+            assertFalse(attempts.startPush(attempt, "instance-a/run-1"), "one sender at a time");
+        }
+    }
 }
