@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -180,6 +181,12 @@ public final class DarajaSimulator implements AutoCloseable {
 
     public int pushCount() {
         return pushes().size();
+    }
+
+    /** The ResultCode the simulator decided for an accepted push (sent in its callback, or given to a Query). */
+    public OptionalInt resultCodeOf(String checkoutRequestId) {
+        return ledger.find(checkoutRequestId).map(entry -> OptionalInt.of(entry.result().code()))
+                .orElse(OptionalInt.empty());
     }
 
     /**
