@@ -344,7 +344,9 @@ class MultiInstanceTest {
         properties.putAll(Map.of(
                 "stk.query.first-delay-ms", "1500",
                 "stk.query.retry-max-ms", "1000",
-                "stk.query.give-up-after-ms", "60000",
+                // also how long a never-sent attempt waits for its intent to be read again before the sweeper fails
+                // it: a killed instance's partition can take over a minute to be re-read on a loaded 2-core machine
+                "stk.query.give-up-after-ms", "300000",
                 "stk.query.lease-ms", String.valueOf(QUERY_LEASE.toMillis()),
                 "stk.query.tps-per-shortcode", "100",
                 "stk.outbox.lease-ms", String.valueOf(OUTBOX_LEASE.toMillis()),
