@@ -185,6 +185,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
             settings.problem("STK_CALLBACK_WINDOW_HOURS must be at least 1");
         }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
+        boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
         CallbackSources callbackSources = callbackSources(settings);
         settings.check();
 
@@ -222,11 +223,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions transactions = new Transactions(dataSource);
         OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
         AttemptLedger ledger = new AttemptLedger(transactions, outcomeEvents, pushRequests, mapper, clock, querySchedule,
-                instanceId, callbackWindow);
+                instanceId, callbackWindow, verifyEverySuccess);
         // callbacks and the relay on their own connections (STK_DB_CALLBACK_POOL_SIZE): the same ledger, other pool
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
-                querySchedule, instanceId, callbackWindow);
+                querySchedule, instanceId, callbackWindow, verifyEverySuccess);
 
         Registry registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
