@@ -159,31 +159,6 @@ class StaleAttemptsTest {
         assertEquals("TST1234567", receipt.path("mpesaReceiptNumber").asText());
     }
 
-    @Test
-    void aLateCallbackThatContradictsTheQueryIsPublishedAsOneCorrection() throws Exception {
-        daraja.dropCallbacks(true);
-        String intentId = stack.pay(1032);
-        String checkout = checkoutOf(intentId);
-        JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
-        assertEquals("FAILED", byQuery.path("status").asText());
-        String attemptId = byQuery.path("attemptId").asText();
-
-        stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 1032, PHONE), Map.of());
-        await(BOUND, "the correction", () -> outcomes.eventsOf(intentId).size() == 3);
-        JsonNode correction = outcomes.eventsOf(intentId).get(2);
-        assertEquals("SUCCEEDED", correction.path("status").asText());
-        assertTrue(correction.path("correction").asBoolean());
-        assertEquals(byQuery.path("eventId").asText(), correction.path("corrects").asText());
-        assertEquals("TST1234567", correction.path("mpesaReceiptNumber").asText());
-
-        // a second contradicting callback is history only: an attempt is corrected at most once
-        stack.post(stack.callbackPath(attemptId), """
-                {"Body":{"stkCallback":{"CheckoutRequestID":"%s","ResultCode":1032,"ResultDesc":"Request cancelled by user"}}}"""
-                .formatted(checkout), Map.of());
-        outcomes.awaitFinal(stack.pay(152), BOUND);
-        assertEquals(3, outcomes.eventsOf(intentId).size());
-    }
-
     private static long failedQueriesInLedger(String checkoutRequestId) {
         try (var connection = stack.app.context().getRegistry().lookupByNameAndType("dataSource", javax.sql.DataSource.class).getConnection();
              var select = connection.prepareStatement("SELECT COUNT(*) FROM stk_query q JOIN stk_attempt a ON a.attempt_id = q.attempt_id "
