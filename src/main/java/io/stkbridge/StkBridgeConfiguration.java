@@ -20,9 +20,11 @@ import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.ClientAddresses;
 import io.stkbridge.http.RealRequestHeaders;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.api.ApiAccess;
+import io.stkbridge.api.SignInThrottle;
 import io.stkbridge.api.ConsoleAssets;
 import io.stkbridge.api.SupportApi;
 import io.stkbridge.kafka.IntakeBatches;
@@ -160,9 +162,17 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         int busyRetries = settings.integer("daraja.push-busy-retries", "DARAJA_PUSH_BUSY_RETRIES");
         int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
+        int signInFailures = settings.integer("stk.api.signin-max-failures", "STK_API_SIGNIN_MAX_FAILURES");
+        int signInWindow = settings.integer("stk.api.signin-window-seconds", "STK_API_SIGNIN_WINDOW_SECONDS");
+        if (signInFailures < 0 || signInWindow < 1) {
+            settings.problem("STK_API_SIGNIN_MAX_FAILURES must be 0 (no throttling) or more, STK_API_SIGNIN_WINDOW_SECONDS at "
+                    + "least 1");
+        }
+        ClientAddresses clientAddresses = clientAddresses(settings);
         List<String> accessProblems = new java.util.ArrayList<>();
         ApiAccess apiAccess = ApiAccess.configure(settings.secret("STK_API_OPERATOR_KEY", false),
-                settings.secret("STK_API_READER_KEY", false), settings.secret("STK_API_USERS", false), clock, accessProblems);
+                settings.secret("STK_API_READER_KEY", false), settings.secret("STK_API_USERS", false), clock,
+                clientAddresses, new SignInThrottle(signInFailures, Duration.ofSeconds(signInWindow), clock), accessProblems);
         accessProblems.forEach(settings::problem);
         String logFormat = settings.optional("stk.log-format");
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -186,7 +196,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
-        CallbackSources callbackSources = callbackSources(settings);
+        CallbackSources callbackSources = callbackSources(settings, clientAddresses);
         settings.check();
 
         if (settings.flag("stk.kafka.create-topics")) {
@@ -344,17 +354,23 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 
-    private CallbackSources callbackSources(Settings settings) {
+    private static ClientAddresses clientAddresses(Settings settings) {
+        List<String> problems = new java.util.ArrayList<>();
+        String proxies = settings.optional("stk.http.trusted-proxies");
+        ClientAddresses clients = new ClientAddresses(AddressRanges.parse(java.util.Arrays.stream(proxies.split(","))
+                .map(String::trim).filter(p -> !p.isEmpty()).toList(), "STK_TRUSTED_PROXIES", problems));
+        problems.forEach(settings::problem);
+        return clients;
+    }
+
+    private CallbackSources callbackSources(Settings settings, ClientAddresses clients) {
         if (environment.containsKey("STK_CALLBACK_TRUST_FORWARDED_FOR")) {
             settings.problem("STK_CALLBACK_TRUST_FORWARDED_FOR is no longer used: it trusted the client-written first "
                     + "X-Forwarded-For entry from any peer; name your proxies in STK_TRUSTED_PROXIES instead, and unset it");
         }
         List<String> problems = new java.util.ArrayList<>();
-        String proxies = settings.optional("stk.http.trusted-proxies");
         CallbackSources sources = new CallbackSources(
-                CallbackSources.allowlist(settings.optional("stk.callback.allowed-ips"), problems),
-                AddressRanges.parse(java.util.Arrays.stream(proxies.split(",")).map(String::trim).filter(p -> !p.isEmpty())
-                        .toList(), "STK_TRUSTED_PROXIES", problems));
+                CallbackSources.allowlist(settings.optional("stk.callback.allowed-ips"), problems), clients);
         problems.forEach(settings::problem);
         return sources;
     }

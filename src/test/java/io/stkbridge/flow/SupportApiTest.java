@@ -48,7 +48,8 @@ class SupportApiTest {
     @BeforeAll
     static void payThroughTheRealFlow() {
         logs = CapturedLogs.install();
-        stack = TestStack.start(Map.of());
+        // several wrong sign-ins in a row on purpose (closedWithoutAValidCredentialAndSaysNothingElse): not throttled here
+        stack = TestStack.start(Map.of("stk.api.signin-max-failures", "0"));
         paid = stack.pay(100);
         cancelled = stack.pay(1032);
         lostCallback = stack.pay(7000);
