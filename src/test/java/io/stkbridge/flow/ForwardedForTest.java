@@ -88,7 +88,7 @@ class ForwardedForTest {
         assertEquals(429, status(refused), "refused before the credential is even checked: " + refused);
         long retryAfter = Long.parseLong(header(refused, "Retry-After"));
         assertTrue(retryAfter >= 1 && retryAfter <= 301, refused);
-        assertTrue(refused.endsWith("{\"error\":\"too many failed sign-ins, try again later\"}"), refused);
+        assertTrue(refused.contains("{\"error\":\"too many failed sign-ins, try again later\"}"), refused);
         assertEquals(429, status(signIn("198.51.100.99, " + attacker, TestStack.OPERATOR_USER, TestStack.CONSOLE_PASSWORD)),
                 "an address the attacker wrote in front of the proxy's entry changes nothing");
         assertEquals(200, status(signIn("198.51.100.8", TestStack.OPERATOR_USER, TestStack.CONSOLE_PASSWORD)),
