@@ -21,6 +21,9 @@ import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.http.AddressRanges;
 import io.stkbridge.http.ClientAddresses;
+import io.stkbridge.http.ListenerLimits;
+import io.vertx.core.Vertx;
+import org.apache.camel.Service;
 import io.stkbridge.http.RealRequestHeaders;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.api.ApiAccess;
@@ -196,6 +199,12 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
+        int idleTimeout = settings.integer("stk.http.idle-timeout-seconds", "STK_HTTP_IDLE_TIMEOUT_SECONDS");
+        int maxConnections = settings.integer("stk.http.max-connections", "STK_HTTP_MAX_CONNECTIONS");
+        if (idleTimeout < 1 || maxConnections < 1) {
+            settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS must be at least 1");
+        }
+        ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, maxConnections, settings.flag("stk.http.h2c"));
         CallbackSources callbackSources = callbackSources(settings, clientAddresses);
         settings.check();
 
@@ -240,6 +249,15 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 querySchedule, instanceId, callbackWindow, verifyEverySuccess);
 
         Registry registry = context.getRegistry();
+        // Camel's HTTP servers (callbacks and API, management) take this Vert.x from the registry; it is closed with the context
+        Vertx vertx = listenerLimits.applyTo(Vertx.vertx());
+        registry.bind("vertx", vertx);
+        context.addService((Service) new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                vertx.close();
+            }
+        });
         registry.bind("dataSource", dataSource);
         registry.bind("callbackDataSource", callbackDataSource);
         Outbox outbox = new Outbox(callbackTransactions, clock, outboxBatch, outboxLease, instanceId);
