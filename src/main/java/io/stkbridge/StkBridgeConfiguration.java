@@ -22,8 +22,6 @@ import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.http.AddressRanges;
 import io.stkbridge.http.ClientAddresses;
 import io.stkbridge.http.ListenerLimits;
-import io.vertx.core.Vertx;
-import org.apache.camel.Service;
 import io.stkbridge.http.RealRequestHeaders;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.api.ApiAccess;
@@ -63,6 +61,8 @@ import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.apache.camel.spi.Registry;
+import io.vertx.core.Vertx;
+import org.apache.camel.Service;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
 
