@@ -167,15 +167,16 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
         int signInFailures = settings.integer("stk.api.signin-max-failures", "STK_API_SIGNIN_MAX_FAILURES");
         int signInWindow = settings.integer("stk.api.signin-window-seconds", "STK_API_SIGNIN_WINDOW_SECONDS");
-        if (signInFailures < 0 || signInWindow < 1) {
-            settings.problem("STK_API_SIGNIN_MAX_FAILURES must be 0 (no throttling) or more, STK_API_SIGNIN_WINDOW_SECONDS at "
-                    + "least 1");
+        int signInHashes = settings.integer("stk.api.signin-concurrency", "STK_API_SIGNIN_CONCURRENCY");
+        if (signInFailures < 0 || signInWindow < 1 || signInHashes < 1) {
+            settings.problem("STK_API_SIGNIN_MAX_FAILURES must be 0 (no throttling) or more, STK_API_SIGNIN_WINDOW_SECONDS and "
+                    + "STK_API_SIGNIN_CONCURRENCY at least 1");
         }
         ClientAddresses clientAddresses = clientAddresses(settings);
         List<String> accessProblems = new java.util.ArrayList<>();
         ApiAccess apiAccess = ApiAccess.configure(settings.secret("STK_API_OPERATOR_KEY", false),
                 settings.secret("STK_API_READER_KEY", false), settings.secret("STK_API_USERS", false), clock,
-                clientAddresses, new SignInThrottle(signInFailures, Duration.ofSeconds(signInWindow), clock), accessProblems);
+                clientAddresses, new SignInThrottle(signInFailures, Duration.ofSeconds(signInWindow), signInHashes, clock), accessProblems);
         accessProblems.forEach(settings::problem);
         String logFormat = settings.optional("stk.log-format");
         if (!logFormat.equals("text") && !logFormat.equals("json")) {

@@ -85,7 +85,7 @@ public class ApiAccess {
      */
     public static ApiAccess configure(String operatorKey, String readerKey, String userList, Clock clock, List<String> problems) {
         return configure(operatorKey, readerKey, userList, clock, new ClientAddresses(AddressRanges.none()),
-                new SignInThrottle(0, Duration.ZERO, clock), problems);
+                new SignInThrottle(0, Duration.ZERO, Integer.MAX_VALUE, clock), problems);
     }
 
     /**
@@ -145,7 +145,7 @@ public class ApiAccess {
         User user = colon < 0 ? null : users.get(decoded.substring(0, colon));
         String password = colon < 0 ? "" : decoded.substring(colon + 1);
         if (user == null) {
-            PasswordHashes.matches(password.toCharArray(), NO_SUCH_USER);
+            throttle.matches(password.toCharArray(), NO_SUCH_USER);
             throw new UnauthorizedException();
         }
         if (!passwordMatches(user, password)) {
@@ -207,7 +207,7 @@ public class ApiAccess {
         if (known != null && now.isBefore(known.until()) && MessageDigest.isEqual(known.digest(), digest)) {
             return true;
         }
-        if (!PasswordHashes.matches(password.toCharArray(), user.passwordHash())) {
+        if (!throttle.matches(password.toCharArray(), user.passwordHash())) {
             return false;
         }
         verified.put(user.name(), new Verified(digest, now.plus(VERIFIED_FOR)));

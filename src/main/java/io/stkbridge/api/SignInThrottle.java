@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 
 /**
  * Failed sign-ins counted per key (a client address, a user name): after {@code maxFailures} within {@code window} of
- * the first, the key is refused until that window ends, before any password is hashed. A password costs 600,000 PBKDF2
- * iterations, so without this a few dozen parallel guesses would take the CPU from Daraja's callbacks.
+ * the first, the key is refused until that window ends, before any password is hashed. And at most
+ * {@code maxConcurrentHashes} passwords are hashed at once; a sign-in beyond that is refused at once instead of waiting.
+ * A password costs 600,000 PBKDF2 iterations, so without these a few dozen parallel guesses (from as many addresses)
+ * would take the CPU and the HTTP worker threads from Daraja's callbacks.
  */
 public class SignInThrottle {
 
@@ -29,6 +32,13 @@ public class SignInThrottle {
         }
     }
 
+    /** Every password hashing slot is taken: answered 503, never queued behind the others. */
+    public static class BusyException extends RuntimeException {
+        BusyException() {
+            super("sign-ins busy");
+        }
+    }
+
     private record Failures(Instant since, int count) {
     }
 
@@ -36,12 +46,29 @@ public class SignInThrottle {
     private final Duration window;
     private final Clock clock;
     private final Map<String, Failures> failures = new ConcurrentHashMap<>();
+    private final Semaphore hashing;
 
-    /** @param maxFailures 0: no throttling */
-    public SignInThrottle(int maxFailures, Duration window, Clock clock) {
+    /**
+     * @param maxFailures         0: no throttling
+     * @param maxConcurrentHashes at least 1
+     */
+    public SignInThrottle(int maxFailures, Duration window, int maxConcurrentHashes, Clock clock) {
         this.maxFailures = maxFailures;
         this.window = window;
+        this.hashing = new Semaphore(maxConcurrentHashes);
         this.clock = clock;
+    }
+
+    /** {@link PasswordHashes#matches}, in one of the hashing slots. */
+    boolean matches(char[] password, String hash) {
+        if (!hashing.tryAcquire()) {
+            throw new BusyException();
+        }
+        try {
+            return PasswordHashes.matches(password, hash);
+        } finally {
+            hashing.release();
+        }
     }
 
     /** Throws when any of the keys (null ones are skipped) has used up its failures. */
