@@ -20,6 +20,7 @@ import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.ApiListener;
 import io.stkbridge.http.ClientAddresses;
 import io.stkbridge.http.ListenerLimits;
 import io.stkbridge.http.RealRequestHeaders;
@@ -62,6 +63,7 @@ import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.apache.camel.spi.Registry;
 import io.vertx.core.Vertx;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.Service;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
@@ -205,6 +207,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (idleTimeout < 1 || maxConnections < 1) {
             settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS must be at least 1");
         }
+        int httpPort = settings.integer("camel.server.port", "STK_HTTP_PORT");
+        int apiPort = settings.integer("stk.api.port", "STK_API_PORT");
+        String apiHost = settings.optional("stk.api.host");
+        long maxBodySize = settings.integer("camel.server.max-body-size", "STK_HTTP_MAX_BODY_BYTES");
         ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, maxConnections, settings.flag("stk.http.h2c"));
         CallbackSources callbackSources = callbackSources(settings, clientAddresses);
         settings.check();
@@ -250,7 +256,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 querySchedule, instanceId, callbackWindow, verifyEverySuccess);
 
         Registry registry = context.getRegistry();
-        // Camel's HTTP servers (callbacks and API, management) take this Vert.x from the registry; it is closed with the context
+        VertxPlatformHttpServer apiServer = ApiListener.install(context, apiHost, apiPort, httpPort, maxBodySize);
+        // Camel's HTTP servers (callbacks, API, management) take this Vert.x from the registry; it is closed with the context
         Vertx vertx = listenerLimits.applyTo(Vertx.vertx());
         registry.bind("vertx", vertx);
         context.addService((Service) new ServiceSupport() {
@@ -336,7 +343,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         context.addLifecycleStrategy(IntakeCommits.attachTo("intake", new IntakeCommits(intakeBatches)));
         // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
         // before any route consumes; and the management port's health and info say no more than intended
-        context.addService(new HttpListeners(context));
+        context.addService(new HttpListeners(context, apiServer, apiHost, apiPort));
         context.addService(new ManagementEndpoints(context));
         context.addService(new ServiceSupport() {
             @Override
