@@ -281,7 +281,7 @@ class SupportApiTest {
         Set<String> described = new HashSet<>();
         openApi.path("paths").fieldNames().forEachRemaining(described::add);
         Set<String> served = new HashSet<>();
-        Pattern api = Pattern.compile("uri: platform-http:(/api/[^\\s]*)");
+        Pattern api = Pattern.compile("uri: platform-http-api:(/api/[^\\s]*)");
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
             for (Path file : files.toList()) {
                 Matcher m = api.matcher(Files.readString(file));
