@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.daraja.Merchant;
@@ -33,7 +34,7 @@ class PushBoundaryTest {
     static final Merchants SHOP = new Merchants(List.of(
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
-    private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+    private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         ObjectMapper mapper = new ObjectMapper();
         StkPushRequests requests = new StkPushRequests(SHOP, new StkPassword(clock),
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
@@ -62,7 +63,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aRedeliveredIntentWhosePushNeverStartedIsPushedOneThatStartedNever(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            AttemptLedger attempts = attempts(ledger, new TestLedger.MovableClock());
+            AttemptLedger attempts = attempts(ledger, new MovableClock());
             Intake first = attempts.open(intent("never-sent"));
             assertTrue(first.pushNow());
 
@@ -86,7 +87,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void onlyTheRunThatCrossedTheBoundaryMaySendAndADeferralReleasesIt(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt attempt = attempts.open(intent("two-copies")).attempt();
             // two copies of the intent reach the boundary: the first owns it, the second must not send
@@ -116,7 +117,7 @@ class PushBoundaryTest {
     void theSweeperFailsNeverSentAttemptsAndClosesPossiblySentOnesFromTheirCallbackOrAsUnknown(String database)
             throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             attempts.open(intent("stuck-unsent"));
             // deferred (Daraja unreachable), resumed by deferred-pushes, and the process died before sending it
