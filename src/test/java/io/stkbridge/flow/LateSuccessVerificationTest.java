@@ -71,17 +71,17 @@ class LateSuccessVerificationTest {
     void aLeakedUrlSuccessOverAFailureTheQueryDecidedIsRefutedByAQueryAndNeverPublished() throws Exception {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(1032);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("FAILED", byQuery.path("status").asText());
         String attemptId = byQuery.path("attemptId").asText();
-        long queriesBefore = queriesFor(checkout);
+        long queriesBefore = stack.queriesFor(checkout);
 
         // everything a forger can know: the leaked URL, the amount, the phone and a receipt-shaped number
         assertEquals(200, stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 1032, PHONE),
                 Map.of()).statusCode());
         await(BOUND, "the forged success refuted", () -> dispositions(attemptId).contains("REFUTED_BY_QUERY"));
-        assertTrue(queriesFor(checkout) > queriesBefore, "Daraja was asked again");
+        assertTrue(stack.queriesFor(checkout) > queriesBefore, "Daraja was asked again");
 
         outcomes.awaitFinal(stack.pay(1033), BOUND);
         List<JsonNode> events = outcomes.eventsOf(intentId);
@@ -97,12 +97,12 @@ class LateSuccessVerificationTest {
         daraja.dropCallbacks(true);
         queriesUnreachable.set(true);
         String intentId = stack.pay(160);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode unknown = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("UNKNOWN", unknown.path("status").asText());
         assertEquals("UNRESOLVED", unknown.path("reason").asText());
         String attemptId = unknown.path("attemptId").asText();
-        assertEquals(0, queriesFor(checkout), "no query reached Daraja so far");
+        assertEquals(0, stack.queriesFor(checkout), "no query reached Daraja so far");
 
         // Daraja's own late callback: stored, and published only once a Query answers ResultCode 0
         assertEquals(200, stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 160, PHONE),
@@ -117,7 +117,7 @@ class LateSuccessVerificationTest {
         assertTrue(correction.path("correction").asBoolean());
         assertEquals(unknown.path("eventId").asText(), correction.path("corrects").asText());
         assertEquals("TST1234567", correction.path("mpesaReceiptNumber").asText());
-        assertTrue(queriesFor(checkout) >= 1, "Daraja's Query agreed first");
+        assertTrue(stack.queriesFor(checkout) >= 1, "Daraja's Query agreed first");
         assertEquals(List.of("CORRECTION"), dispositions(attemptId));
     }
 
@@ -128,7 +128,7 @@ class LateSuccessVerificationTest {
         daraja.dropCallbacks(true);
         daraja.callbackDelay(Duration.ofSeconds(3));
         String intentId = stack.pay(1032);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         String attemptId = outcomes.eventsOf(intentId).get(0).path("attemptId").asText();
         assertEquals(200, stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 1032, PHONE),
                 Map.of()).statusCode());
@@ -137,7 +137,7 @@ class LateSuccessVerificationTest {
         assertEquals("FAILED", outcome.path("status").asText(), outcome.toString());
         assertEquals("QUERY", outcome.path("source").asText());
         await(BOUND, "the forged success refuted", () -> dispositions(attemptId).contains("REFUTED_BY_QUERY"));
-        assertTrue(queriesFor(checkout) >= 1);
+        assertTrue(stack.queriesFor(checkout) >= 1);
 
         daraja.dropCallbacks(false);
         daraja.callbackDelay(Duration.ofMillis(150));
@@ -146,17 +146,8 @@ class LateSuccessVerificationTest {
         assertEquals("SUCCEEDED", succeeded.path("status").asText(), succeeded.toString());
         assertEquals("CALLBACK", succeeded.path("source").asText(), "published with the callback's receipt");
         assertTrue(succeeded.path("receiptAvailable").asBoolean(), succeeded.toString());
-        assertTrue(queriesFor(succeeded.path("checkoutRequestId").asText()) >= 1, "after a Query agreed");
+        assertTrue(stack.queriesFor(succeeded.path("checkoutRequestId").asText()) >= 1, "after a Query agreed");
         assertEquals(List.of("APPLIED"), dispositions(succeeded.path("attemptId").asText()));
-    }
-
-    private static String checkoutOf(String intentId) {
-        await(BOUND, "ACCEPTED of " + intentId, () -> !outcomes.eventsOf(intentId).isEmpty());
-        return outcomes.eventsOf(intentId).get(0).path("checkoutRequestId").asText();
-    }
-
-    private static long queriesFor(String checkoutRequestId) {
-        return daraja.queries().stream().filter(q -> q.checkoutRequestId().equals(checkoutRequestId)).count();
     }
 
     private static List<String> dispositions(String attemptId) {

@@ -64,15 +64,6 @@ class StaleAttemptsTest {
         unreachableQueries.clear();
     }
 
-    private static String checkoutOf(String intentId) {
-        await(BOUND, "ACCEPTED of " + intentId, () -> !outcomes.eventsOf(intentId).isEmpty());
-        return outcomes.eventsOf(intentId).get(0).path("checkoutRequestId").asText();
-    }
-
-    private static long queriesFor(String checkoutRequestId) {
-        return daraja.queries().stream().filter(q -> q.checkoutRequestId().equals(checkoutRequestId)).count();
-    }
-
     @Test
     void withEveryCallbackDroppedEachIntentStillGetsExactlyOneFinalOutcomeFromQuery() {
         daraja.dropCallbacks(true);
@@ -95,12 +86,12 @@ class StaleAttemptsTest {
         daraja.dropCallbacks(true);
         daraja.callbackDelay(Duration.ofMillis(2000));
         String intentId = stack.pay(1032);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("CANCELLED_BY_USER", outcome.path("reason").asText());
         assertTrue(daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(checkout) && q.httpStatus() == 500),
                 "Daraja answered 'being processed' at least once");
-        assertTrue(queriesFor(checkout) >= 2);
+        assertTrue(stack.queriesFor(checkout) >= 2);
     }
 
     @Test
@@ -109,7 +100,7 @@ class StaleAttemptsTest {
         daraja.queryPendingAs4999(true);
         daraja.callbackDelay(Duration.ofMillis(2000));
         String intentId = stack.pay(120);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("SUCCEEDED", outcome.path("status").asText());
         assertTrue(daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(checkout) && "4999".equals(q.resultCode())));
@@ -119,7 +110,7 @@ class StaleAttemptsTest {
     void queryTransportErrorsAreRetriedAndNeverFail() {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(130);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         unreachableQueries.add(checkout);
         await(BOUND, "a few failed queries", () -> failedQueriesInLedger(checkout) >= 3);
         assertEquals(1, outcomes.eventsOf(intentId).size(), "still only ACCEPTED");
@@ -133,7 +124,7 @@ class StaleAttemptsTest {
     void anAttemptThatNeverResolvesBecomesUnknownNotFailed() {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(140);
-        unreachableQueries.add(checkoutOf(intentId));
+        unreachableQueries.add(stack.checkoutOf(intentId, BOUND));
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("UNKNOWN", outcome.path("status").asText());
         assertEquals("UNRESOLVED", outcome.path("reason").asText());
@@ -143,7 +134,7 @@ class StaleAttemptsTest {
     void aLateCallbackThatAgreesWithTheQueryPublishesOnlyItsReceipt() throws Exception {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(150);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("SUCCEEDED", byQuery.path("status").asText());
         String attemptId = byQuery.path("attemptId").asText();
