@@ -6,6 +6,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.support.service.ServiceSupport;
 
 import java.util.ArrayList;
@@ -19,9 +20,16 @@ import java.util.List;
 final class HttpListeners extends ServiceSupport {
 
     private final CamelContext context;
+    private final VertxPlatformHttpServer api;
+    private final String apiHost;
+    private final int apiPort;
 
-    HttpListeners(CamelContext context) {
+    /** @param api the console and API's own server; null when they share the callbacks' */
+    HttpListeners(CamelContext context, VertxPlatformHttpServer api, String apiHost, int apiPort) {
         this.context = context;
+        this.api = api;
+        this.apiHost = apiHost;
+        this.apiPort = apiPort;
     }
 
     @Override
@@ -29,8 +37,11 @@ final class HttpListeners extends ServiceSupport {
         List<String> problems = new ArrayList<>();
         MainHttpServer main = context.hasService(MainHttpServer.class);
         if (main != null) {
-            check(main.getRouter(), main.getHost(), main.getPort(), "the callback and API server (STK_HTTP_HOST, STK_HTTP_PORT)",
+            check(main.getRouter(), main.getHost(), main.getPort(), "the callback server (STK_HTTP_HOST, STK_HTTP_PORT)",
                     problems);
+        }
+        if (api != null && (api.getServer() == null || (api.getServer() instanceof TCPServerBase tcp && !tcp.isListening()))) {
+            problems.add("the console and API server (STK_API_HOST, STK_API_PORT) could not listen on " + apiHost + ":" + apiPort);
         }
         ManagementHttpServer management = context.hasService(ManagementHttpServer.class);
         if (management != null) {

@@ -20,9 +20,13 @@ import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.daraja.StkPushRequests;
 import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.ApiListener;
+import io.stkbridge.http.ClientAddresses;
+import io.stkbridge.http.ListenerLimits;
 import io.stkbridge.http.RealRequestHeaders;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.api.ApiAccess;
+import io.stkbridge.api.SignInThrottle;
 import io.stkbridge.api.ConsoleAssets;
 import io.stkbridge.api.SupportApi;
 import io.stkbridge.kafka.IntakeBatches;
@@ -60,6 +64,9 @@ import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.apache.camel.spi.Registry;
+import io.vertx.core.Vertx;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.Service;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
 
@@ -165,9 +172,18 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
         int busyRetries = settings.integer("daraja.push-busy-retries", "DARAJA_PUSH_BUSY_RETRIES");
         int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
+        int signInFailures = settings.integer("stk.api.signin-max-failures", "STK_API_SIGNIN_MAX_FAILURES");
+        int signInWindow = settings.integer("stk.api.signin-window-seconds", "STK_API_SIGNIN_WINDOW_SECONDS");
+        int signInHashes = settings.integer("stk.api.signin-concurrency", "STK_API_SIGNIN_CONCURRENCY");
+        if (signInFailures < 0 || signInWindow < 1 || signInHashes < 1) {
+            settings.problem("STK_API_SIGNIN_MAX_FAILURES must be 0 (no throttling) or more, STK_API_SIGNIN_WINDOW_SECONDS and "
+                    + "STK_API_SIGNIN_CONCURRENCY at least 1");
+        }
+        ClientAddresses clientAddresses = clientAddresses(settings);
         List<String> accessProblems = new java.util.ArrayList<>();
         ApiAccess apiAccess = ApiAccess.configure(settings.secret("STK_API_OPERATOR_KEY", false),
-                settings.secret("STK_API_READER_KEY", false), settings.secret("STK_API_USERS", false), clock, accessProblems);
+                settings.secret("STK_API_READER_KEY", false), settings.secret("STK_API_USERS", false), clock,
+                clientAddresses, new SignInThrottle(signInFailures, Duration.ofSeconds(signInWindow), signInHashes, clock), accessProblems);
         accessProblems.forEach(settings::problem);
         String logFormat = settings.optional("stk.log-format");
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -201,7 +217,18 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                     + answerDeadline.toMillis() + "), the longest a push waits for its answer");
         }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
-        CallbackSources callbackSources = callbackSources(settings);
+        boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
+        int idleTimeout = settings.integer("stk.http.idle-timeout-seconds", "STK_HTTP_IDLE_TIMEOUT_SECONDS");
+        int maxConnections = settings.integer("stk.http.max-connections", "STK_HTTP_MAX_CONNECTIONS");
+        if (idleTimeout < 1 || maxConnections < 1) {
+            settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS must be at least 1");
+        }
+        int httpPort = settings.integer("camel.server.port", "STK_HTTP_PORT");
+        int apiPort = settings.integer("stk.api.port", "STK_API_PORT");
+        String apiHost = settings.optional("stk.api.host");
+        long maxBodySize = settings.integer("camel.server.max-body-size", "STK_HTTP_MAX_BODY_BYTES");
+        ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, maxConnections, settings.flag("stk.http.h2c"));
+        CallbackSources callbackSources = callbackSources(settings, clientAddresses);
         settings.check();
 
         if (settings.flag("stk.kafka.create-topics")) {
@@ -239,13 +266,23 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
         InterruptedPushes interruptedPushes = new InterruptedPushes(answerDeadline, interruptedWait);
         AttemptLedger ledger = new AttemptLedger(transactions, outcomeEvents, pushRequests, mapper, clock, querySchedule,
-                instanceId, callbackWindow, interruptedPushes);
+                instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
         // callbacks and the relay on their own connections (STK_DB_CALLBACK_POOL_SIZE): the same ledger, other pool
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
-                querySchedule, instanceId, callbackWindow, interruptedPushes);
+                querySchedule, instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
 
         Registry registry = context.getRegistry();
+        VertxPlatformHttpServer apiServer = ApiListener.install(context, apiHost, apiPort, httpPort, maxBodySize);
+        // Camel's HTTP servers (callbacks, API, management) take this Vert.x from the registry; it is closed with the context
+        Vertx vertx = listenerLimits.applyTo(Vertx.vertx());
+        registry.bind("vertx", vertx);
+        context.addService((Service) new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                vertx.close();
+            }
+        });
         registry.bind("dataSource", dataSource);
         registry.bind("callbackDataSource", callbackDataSource);
         registry.bind("h2Compaction", new H2Compaction(dataSource, dbUrl));
@@ -324,7 +361,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         context.addLifecycleStrategy(IntakeCommits.attachTo(IntakeBatches.INTAKE_ROUTE, new IntakeCommits(intakeBatches)));
         // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
         // before any route consumes; and the management port's health and info say no more than intended
-        context.addService(new HttpListeners(context));
+        context.addService(new HttpListeners(context, apiServer, apiHost, apiPort));
         context.addService(new ManagementEndpoints(context));
         context.addService(new ServiceSupport() {
             @Override
@@ -361,17 +398,23 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 
-    private CallbackSources callbackSources(Settings settings) {
+    private static ClientAddresses clientAddresses(Settings settings) {
+        List<String> problems = new java.util.ArrayList<>();
+        String proxies = settings.optional("stk.http.trusted-proxies");
+        ClientAddresses clients = new ClientAddresses(AddressRanges.parse(java.util.Arrays.stream(proxies.split(","))
+                .map(String::trim).filter(p -> !p.isEmpty()).toList(), "STK_TRUSTED_PROXIES", problems));
+        problems.forEach(settings::problem);
+        return clients;
+    }
+
+    private CallbackSources callbackSources(Settings settings, ClientAddresses clients) {
         if (environment.containsKey("STK_CALLBACK_TRUST_FORWARDED_FOR")) {
             settings.problem("STK_CALLBACK_TRUST_FORWARDED_FOR is no longer used: it trusted the client-written first "
                     + "X-Forwarded-For entry from any peer; name your proxies in STK_TRUSTED_PROXIES instead, and unset it");
         }
         List<String> problems = new java.util.ArrayList<>();
-        String proxies = settings.optional("stk.http.trusted-proxies");
         CallbackSources sources = new CallbackSources(
-                CallbackSources.allowlist(settings.optional("stk.callback.allowed-ips"), problems),
-                AddressRanges.parse(java.util.Arrays.stream(proxies.split(",")).map(String::trim).filter(p -> !p.isEmpty())
-                        .toList(), "STK_TRUSTED_PROXIES", problems));
+                CallbackSources.allowlist(settings.optional("stk.callback.allowed-ips"), problems), clients);
         problems.forEach(settings::problem);
         return sources;
     }

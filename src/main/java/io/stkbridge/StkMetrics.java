@@ -113,7 +113,7 @@ public class StkMetrics {
         String result = switch (disposition) {
             case UNKNOWN_ATTEMPT, CHECKOUT_MISMATCH -> "unmatched";
             // a success without its proof, or a result past the window: a leaked callback URL being tried
-            case UNPROVEN_SUCCESS, TOO_LATE -> "unverified";
+            case UNPROVEN_SUCCESS, TOO_LATE, AWAITING_QUERY -> "unverified";
             default -> "accepted";
         };
         callback(result, disposition.name());

@@ -1,5 +1,8 @@
 package io.stkbridge.api;
 
+import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.ClientAddresses;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -62,11 +65,16 @@ public class ApiAccess {
     private final Map<String, User> users;
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final ClientAddresses clients;
+    private final SignInThrottle throttle;
 
-    private ApiAccess(Map<String, Role> apiKeys, Map<String, User> users, Clock clock) {
+    private ApiAccess(Map<String, Role> apiKeys, Map<String, User> users, Clock clock, ClientAddresses clients,
+                      SignInThrottle throttle) {
         this.apiKeys = apiKeys;
         this.users = users;
         this.clock = clock;
+        this.clients = clients;
+        this.throttle = throttle;
     }
 
     /**
@@ -76,6 +84,16 @@ public class ApiAccess {
      * @param problems    receives one message per malformed entry, naming the entry's position and never its value
      */
     public static ApiAccess configure(String operatorKey, String readerKey, String userList, Clock clock, List<String> problems) {
+        return configure(operatorKey, readerKey, userList, clock, new ClientAddresses(AddressRanges.none()),
+                new SignInThrottle(0, Duration.ZERO, Integer.MAX_VALUE, clock), problems);
+    }
+
+    /**
+     * As {@link #configure(String, String, String, Clock, List)}, with failed sign-ins throttled per client (found by
+     * {@code clients}, the trusted-proxy rule) and per user name.
+     */
+    public static ApiAccess configure(String operatorKey, String readerKey, String userList, Clock clock,
+                                      ClientAddresses clients, SignInThrottle throttle, List<String> problems) {
         Map<String, Role> keys = new LinkedHashMap<>();
         if (!operatorKey.isBlank()) {
             keys.put(operatorKey, Role.OPERATOR);
@@ -105,7 +123,7 @@ public class ApiAccess {
             }
             users.put(parts[0].trim(), new User(parts[0].trim(), role.get(), parts[2].trim()));
         }
-        return new ApiAccess(keys, users, clock);
+        return new ApiAccess(keys, users, clock, clients, throttle);
     }
 
     public boolean isOpen() {
@@ -122,20 +140,12 @@ public class ApiAccess {
             }
             throw new UnauthorizedException();
         }
-        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            throw new UnauthorizedException();
-        }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new UnauthorizedException();
-        }
+        String decoded = basic(authorization).orElseThrow(UnauthorizedException::new);
         int colon = decoded.indexOf(':');
         User user = colon < 0 ? null : users.get(decoded.substring(0, colon));
         String password = colon < 0 ? "" : decoded.substring(colon + 1);
         if (user == null) {
-            PasswordHashes.matches(password.toCharArray(), NO_SUCH_USER);
+            throttle.matches(password.toCharArray(), NO_SUCH_USER);
             throw new UnauthorizedException();
         }
         if (!passwordMatches(user, password)) {
@@ -144,14 +154,50 @@ public class ApiAccess {
         return new Principal(user.name(), user.role());
     }
 
-    /** The caller if it holds the role; used by the routes before anything else happens. */
-    public Principal require(String role, String authorization, String apiKey) {
+    /**
+     * The caller if it holds the role; used by the routes before anything else happens. A client or user name with too
+     * many recent failed sign-ins is refused before any credential is checked.
+     */
+    public Principal require(String role, String authorization, String apiKey, String remoteAddress, String forwardedFor) {
         Role needed = Role.valueOf(role);
-        Principal principal = authenticate(authorization, apiKey);
+        boolean presented = (authorization != null && !authorization.isEmpty()) || (apiKey != null && !apiKey.isEmpty());
+        String client = "client " + clients.clientOf(remoteAddress, forwardedFor);
+        String user = basicUserName(authorization).map(name -> "user " + name).orElse(null);
+        throttle.check(client, user);
+        Principal principal;
+        try {
+            principal = authenticate(authorization, apiKey);
+        } catch (UnauthorizedException refused) {
+            if (presented) {
+                throttle.failed(client, user);
+            }
+            throw refused;
+        }
+        if (user != null) {
+            throttle.succeeded(user);
+        }
         if (!principal.role().allows(needed)) {
             throw new ForbiddenException(principal, needed);
         }
         return principal;
+    }
+
+    /** The user name an {@code Authorization: Basic} header claims, if it can be read. */
+    private static Optional<String> basicUserName(String authorization) {
+        return basic(authorization).filter(decoded -> decoded.indexOf(':') >= 0)
+                .map(decoded -> decoded.substring(0, decoded.indexOf(':')));
+    }
+
+    /** {@code name:password} from an {@code Authorization: Basic} header; empty for any other or unreadable header. */
+    private static Optional<String> basic(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     private boolean passwordMatches(User user, String password) {
@@ -161,7 +207,7 @@ public class ApiAccess {
         if (known != null && now.isBefore(known.until()) && MessageDigest.isEqual(known.digest(), digest)) {
             return true;
         }
-        if (!PasswordHashes.matches(password.toCharArray(), user.passwordHash())) {
+        if (!throttle.matches(password.toCharArray(), user.passwordHash())) {
             return false;
         }
         verified.put(user.name(), new Verified(digest, now.plus(VERIFIED_FOR)));

@@ -1,6 +1,7 @@
 package io.stkbridge.daraja;
 
 import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.ClientAddresses;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,9 +9,8 @@ import java.util.List;
 
 /**
  * Optional allowlist of the addresses callbacks may come from; {@code safaricom} stands for the union of Safaricom's
- * published callback source IPs. The client is the peer itself, unless the peer is one of the trusted proxies
- * (STK_TRUSTED_PROXIES): then it is the right-most X-Forwarded-For entry that is not a trusted proxy. Proxies append
- * what they saw, so entries further left were written by the client and prove nothing.
+ * published callback source IPs. The client is found by {@link ClientAddresses} (trusted proxies, right-most
+ * X-Forwarded-For entry that is not one).
  */
 public class CallbackSources {
 
@@ -21,11 +21,11 @@ public class CallbackSources {
             "196.201.212.138", "196.201.212.74", "196.201.212.69");
 
     private final AddressRanges allowed;
-    private final AddressRanges trustedProxies;
+    private final ClientAddresses clients;
 
-    public CallbackSources(AddressRanges allowed, AddressRanges trustedProxies) {
+    public CallbackSources(AddressRanges allowed, ClientAddresses clients) {
         this.allowed = allowed;
-        this.trustedProxies = trustedProxies;
+        this.clients = clients;
     }
 
     /** STK_CALLBACK_ALLOWED_IPS: IPs and CIDRs, with {@code safaricom} for Safaricom's published list. */
@@ -42,34 +42,6 @@ public class CallbackSources {
      * @param forwardedFor  the request's own X-Forwarded-For header(s), comma-separated, or null
      */
     public boolean permits(String remoteAddress, String forwardedFor) {
-        return allowed.isEmpty() || allowed.contains(client(host(remoteAddress), forwardedFor));
-    }
-
-    /** The address the request came from, as far as the proxies the deployment trusts can tell. */
-    String client(String peer, String forwardedFor) {
-        if (!trustedProxies.contains(peer) || forwardedFor == null || forwardedFor.isBlank()) {
-            return peer;
-        }
-        String[] hops = forwardedFor.split(",");
-        for (int i = hops.length - 1; i >= 0; i--) {
-            String hop = hops[i].trim();
-            if (!trustedProxies.contains(hop)) {
-                return hop;
-            }
-        }
-        return hops[0].trim();      // every hop is a trusted proxy: the first one saw the client
-    }
-
-    private static String host(String remoteAddress) {
-        if (remoteAddress == null) {
-            return "";
-        }
-        String address = remoteAddress.startsWith("/") ? remoteAddress.substring(1) : remoteAddress;
-        if (address.startsWith("[")) {
-            int end = address.indexOf(']');
-            return end > 0 ? address.substring(1, end) : address;
-        }
-        int port = address.lastIndexOf(':');
-        return port > 0 && address.indexOf(':') == port ? address.substring(0, port) : address;
+        return allowed.isEmpty() || allowed.contains(clients.clientOf(remoteAddress, forwardedFor));
     }
 }

@@ -31,4 +31,11 @@ public record Attempt(
         OffsetDateTime updatedAt,
         OffsetDateTime giveUpAt,
         boolean corrected) {
+
+    /** The same attempt, to be queried under the CheckoutRequestID a callback named (its own push answer was lost). */
+    public Attempt withCheckoutRequestId(String checkout) {
+        return new Attempt(attemptId, intentId, intentHash, orderId, merchant, amount, phoneNumber, accountReference,
+                description, transactionType, metadataJson, status, reason, retryable, resultCode, resultDesc, source,
+                merchantRequestId, checkout, mpesaReceiptNumber, transactionDate, createdAt, updatedAt, giveUpAt, corrected);
+    }
 }

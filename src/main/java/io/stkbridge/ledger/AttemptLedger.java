@@ -47,7 +47,16 @@ public class AttemptLedger {
         /** ResultCode 0 without the Amount, receipt and PhoneNumber of the attempt: kept, never applied; Query decides. */
         UNPROVEN_SUCCESS,
         /** For an attempt older than the callback window (STK_CALLBACK_WINDOW_HOURS): kept, never applied. */
-        TOO_LATE
+        TOO_LATE,
+        /**
+         * A proven success that would overturn a published outcome (or any success, with STK_CALLBACK_VERIFY_SUCCESS):
+         * kept, and published only once an STK Query answers ResultCode 0.
+         */
+        AWAITING_QUERY,
+        /** A success awaiting its Query that the Query contradicted: kept, never applied; needs review. */
+        REFUTED_BY_QUERY,
+        /** A success awaiting its Query that got no final Query answer within the give-up window: never applied. */
+        UNVERIFIED
     }
 
     /** Daraja's results come within minutes; a "callback" for an attempt older than this is kept but never applied. */
@@ -65,6 +74,8 @@ public class AttemptLedger {
     private final String instanceId;
     private final Duration callbackWindow;
     private final InterruptedPushes interruptedPushes;
+    /** STK_CALLBACK_VERIFY_SUCCESS: every success callback waits for an STK Query that agrees before it is applied. */
+    private final boolean verifyEverySuccess;
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule) {
@@ -80,13 +91,14 @@ public class AttemptLedger {
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId,
                          Duration callbackWindow) {
         this(transactions, events, pushRequests, mapper, clock, schedule, instanceId, callbackWindow,
-                InterruptedPushes.DEFAULT);
+                InterruptedPushes.DEFAULT, false);
     }
 
     public AttemptLedger(Transactions transactions, OutcomeEvents events, StkPushRequests pushRequests,
                          ObjectMapper mapper, Clock clock, QuerySchedule schedule, String instanceId,
-                         Duration callbackWindow, InterruptedPushes interruptedPushes) {
+                         Duration callbackWindow, InterruptedPushes interruptedPushes, boolean verifyEverySuccess) {
         this.interruptedPushes = interruptedPushes;
+        this.verifyEverySuccess = verifyEverySuccess;
         this.callbackWindow = callbackWindow;
         this.instanceId = instanceId;
         this.schedule = schedule;
@@ -366,7 +378,9 @@ public class AttemptLedger {
                 // Daraja's callback outranks whatever the push's own answer (or its absence) suggested.
                 return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
             }
-            return resolve(connection, current, resolution, Source.PUSH, null);
+            Attempt resolved = resolve(connection, current, resolution, Source.PUSH, null);
+            queryIfAwaiting(connection, resolved.attemptId());
+            return resolved;
         });
     }
 
@@ -394,6 +408,13 @@ public class AttemptLedger {
                     trigger == null ? "SWEEP" : trigger, instanceId);
             Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(current);
+            List<AwaitingCallback> awaiting = awaitingQuery(connection, current.attemptId());
+            if (!awaiting.isEmpty()) {
+                Optional<Attempt> verified = verify(connection, current, awaiting, finalAnswer, now);
+                if (verified.isPresent()) {
+                    return verified.get();
+                }
+            }
             if (current.status() != Status.ACCEPTED) {
                 if (finalAnswer != null && finalAnswer.status() != current.status()) {
                     LOG.warn("Query for attempt {} says {} but the attempt is already {} (source {}): kept in its history",
@@ -405,8 +426,10 @@ public class AttemptLedger {
                 return resolve(connection, current, finalAnswer, Source.QUERY, null);
             }
             if (current.giveUpAt() != null && !now.isBefore(current.giveUpAt())) {
-                return resolve(connection, current, Resolution.of(Status.UNKNOWN, "UNRESOLVED", false, null,
+                Attempt unresolved = resolve(connection, current, Resolution.of(Status.UNKNOWN, "UNRESOLVED", false, null,
                         "no result from callback or query within the window: needs review"), Source.QUERY, null);
+                queryIfAwaiting(connection, unresolved.attemptId());
+                return unresolved;
             }
             int queries = queryCount(connection, current.attemptId());
             exactlyOne(update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
@@ -415,6 +438,98 @@ public class AttemptLedger {
                     httpStatus == null ? answer : "HTTP " + httpStatus);
             return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
         });
+    }
+
+    private record AwaitingCallback(long callbackId, StkCallback callback, OffsetDateTime receivedAt) {
+    }
+
+    private static List<AwaitingCallback> awaitingQuery(Connection connection, String attemptId) throws SQLException {
+        List<AwaitingCallback> awaiting = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(Sql.of("callback-awaiting-query"))) {
+            select.setString(1, attemptId);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    awaiting.add(new AwaitingCallback(rows.getLong(1), StkCallback.parse(rows.getString(2)),
+                            rows.getObject(3, OffsetDateTime.class)));
+                }
+            }
+        }
+        return awaiting;
+    }
+
+    private void queryNow(Connection connection, String attemptId) throws SQLException {
+        OffsetDateTime now = now();
+        exactlyOne(update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId), "query now", attemptId);
+    }
+
+    /** After a push or the give-up resolved the attempt: a success still awaiting its Query keeps asking for it. */
+    private void queryIfAwaiting(Connection connection, String attemptId) throws SQLException {
+        if (!awaitingQuery(connection, attemptId).isEmpty()) {
+            queryNow(connection, attemptId);
+        }
+    }
+
+    /**
+     * A Query answer for an attempt with success callbacks awaiting it. ResultCode 0 applies the latest of them (with its
+     * receipt), as a correction when the attempt was final; another final answer refutes them all; no answer asks again
+     * until the give-up window from the first of them has passed. Empty: the Query answer is recorded as usual.
+     */
+    private Optional<Attempt> verify(Connection connection, Attempt current, List<AwaitingCallback> awaiting,
+                                     Resolution answer, OffsetDateTime now) throws SQLException {
+        String attemptId = current.attemptId();
+        if (answer != null && answer.status() == Status.SUCCEEDED) {
+            boolean correction = current.status().isFinal();
+            if (correction && !correctable(current)) {
+                LOG.error("CONFLICT: STK Query confirms the success callback for attempt {} but the attempt is final {} {} "
+                        + "(source {}) and cannot be corrected again: kept in its history, needs review", attemptId,
+                        current.status(), current.reason() == null ? "" : current.reason(), current.source());
+                setDispositions(connection, awaiting, CallbackDisposition.ALREADY_FINAL);
+                update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);
+                return Optional.of(current);
+            }
+            AwaitingCallback confirmed = awaiting.get(awaiting.size() - 1);
+            if (correction) {
+                LOG.warn("CORRECTION: STK Query confirms the success callback for attempt {} after the attempt was published "
+                        + "as {} {} (source {}): publishing a correction event", attemptId, current.status(),
+                        current.reason() == null ? "" : current.reason(), current.source());
+            }
+            setDispositions(connection, awaiting, CallbackDisposition.ALREADY_FINAL);
+            update(connection, Sql.of("callback-set-disposition"),
+                    (correction ? CallbackDisposition.CORRECTION : CallbackDisposition.APPLIED).name(), confirmed.callbackId());
+            applyCallback(connection, current, confirmed.callback(), correction);
+            return load(connection, "attempt-by-id", attemptId);
+        }
+        if (answer != null) {
+            LOG.error("CONFLICT: STK Query says {} (ResultCode {}) for attempt {} whose callback said SUCCEEDED: the success "
+                    + "is kept in its history, never published; needs review", answer.status(), answer.resultCode(), attemptId);
+            setDispositions(connection, awaiting, CallbackDisposition.REFUTED_BY_QUERY);
+            if (current.status() == Status.ACCEPTED) {
+                return Optional.empty();
+            }
+            update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);
+            return Optional.of(current);
+        }
+        if (current.status() == Status.ACCEPTED) {
+            return Optional.empty();
+        }
+        if (!now.isBefore(awaiting.get(0).receivedAt().plus(schedule.giveUpAfter()))) {
+            LOG.error("CONFLICT: no final STK Query answer for attempt {} within the window after its success callback: the "
+                    + "attempt stays {} {}, the success is kept in its history, never published; needs review", attemptId,
+                    current.status(), current.reason() == null ? "" : current.reason());
+            setDispositions(connection, awaiting, CallbackDisposition.UNVERIFIED);
+            update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);
+            return Optional.of(current);
+        }
+        update(connection, Sql.of("attempt-reschedule-query"),
+                schedule.nextQueryAt(queryCount(connection, attemptId), now), now, attemptId);
+        return load(connection, "attempt-by-id", attemptId);
+    }
+
+    private static void setDispositions(Connection connection, List<AwaitingCallback> callbacks,
+                                        CallbackDisposition disposition) throws SQLException {
+        for (AwaitingCallback callback : callbacks) {
+            update(connection, Sql.of("callback-set-disposition"), disposition.name(), callback.callbackId());
+        }
     }
 
     private static int queryCount(Connection connection, String attemptId) throws SQLException {
@@ -439,6 +554,24 @@ public class AttemptLedger {
             List<Attempt> claimed = new ArrayList<>();
             for (String attemptId : ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)) {
                 Attempt attempt = load(connection, "attempt-by-id", attemptId).orElseThrow();
+                if (attempt.status().isFinal()) {
+                    // queried only to verify a success callback: for an attempt whose push answer was lost, with the
+                    // CheckoutRequestID that callback named (decide() refuses one that belongs to another attempt)
+                    List<AwaitingCallback> awaiting = awaitingQuery(connection, attemptId);
+                    String checkout = attempt.checkoutRequestId() != null ? attempt.checkoutRequestId()
+                            : awaiting.isEmpty() ? null : awaiting.get(awaiting.size() - 1).callback().checkoutRequestId();
+                    if (checkout == null || !queryable.test(attempt)) {
+                        try (Correlation.Scope ignored = Correlation.scope(attempt)) {
+                            LOG.error("CONFLICT: attempt {} has a success callback awaiting an STK Query but cannot be "
+                                    + "queried (merchant '{}' configured: {}): the success is kept in its history, never "
+                                    + "published; needs review", attemptId, attempt.merchant(), queryable.test(attempt));
+                        }
+                        setDispositions(connection, awaiting, CallbackDisposition.UNVERIFIED);
+                        update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);
+                        continue;
+                    }
+                    attempt = attempt.withCheckoutRequestId(checkout);
+                }
                 if (!queryable.test(attempt)) {
                     setAside(connection, attempt, now);
                 } else if (admit.test(attempt)) {
@@ -524,6 +657,7 @@ public class AttemptLedger {
                         resolve(connection, attempt, Resolution.of(Status.UNKNOWN, "PUSH_INTERRUPTED", false, null,
                                 "the push may have been sent but neither its answer nor a callback came within "
                                         + interruptedPushes.callbackWait()), Source.PUSH, null);
+                        queryIfAwaiting(connection, attemptId);
                     }
                     decided++;
                 }
@@ -569,19 +703,19 @@ public class AttemptLedger {
             }
             boolean answerOverdue = found.isPresent() && found.get().status() == Status.PENDING_PUSH
                     && pushAnswerOverdue(connection, attemptId);
-            CallbackDisposition disposition = found.map(attempt -> decide(attempt, callback, answerOverdue))
-                    .orElse(CallbackDisposition.UNKNOWN_ATTEMPT);
+            CallbackDisposition disposition = found.isPresent() ? decide(connection, found.get(), callback, answerOverdue)
+                    : CallbackDisposition.UNKNOWN_ATTEMPT;
             long callbackId = insertCallback(connection, attemptId, callback, rawBody, disposition);
-            if (disposition == CallbackDisposition.APPLIED) {
-                applyCallback(connection, found.get(), callback, false);
-            } else if (disposition == CallbackDisposition.CORRECTION) {
-                applyCallback(connection, found.get(), callback, true);
+            if (disposition == CallbackDisposition.APPLIED || disposition == CallbackDisposition.CORRECTION) {
+                // Daraja's callback decided: a success still awaiting its Query is history now
+                setDispositions(connection, awaitingQuery(connection, attemptId), CallbackDisposition.ALREADY_FINAL);
+                applyCallback(connection, found.get(), callback, disposition == CallbackDisposition.CORRECTION);
             } else if (disposition == CallbackDisposition.ALREADY_FINAL) {
                 keepReceipt(connection, found.get(), callback);
-            } else if (disposition == CallbackDisposition.UNPROVEN_SUCCESS && found.get().status() == Status.ACCEPTED) {
+            } else if (disposition == CallbackDisposition.AWAITING_QUERY
+                    || (disposition == CallbackDisposition.UNPROVEN_SUCCESS && found.get().status() == Status.ACCEPTED)) {
                 // Daraja's own answer settles it: the attempt is queried at the sweeper's next pass
-                OffsetDateTime now = now();
-                exactlyOne(update(connection, Sql.of("attempt-set-next-query"), now, now, attemptId), "query now", attemptId);
+                queryNow(connection, attemptId);
             }
             LOG.info("Callback {} for attempt {} (CheckoutRequestID {}, ResultCode {}): {}", callbackId, attemptId,
                     callback.checkoutRequestId(), callback.resultCode(), disposition);
@@ -598,10 +732,18 @@ public class AttemptLedger {
         return started != null && started.isBefore(now().minus(interruptedPushes.answerDeadline()));
     }
 
-    private CallbackDisposition decide(Attempt attempt, StkCallback callback, boolean pushAnswerOverdue) {
+    private CallbackDisposition decide(Connection connection, Attempt attempt, StkCallback callback, boolean pushAnswerOverdue)
+            throws SQLException {
         if (attempt.checkoutRequestId() != null && !attempt.checkoutRequestId().equals(callback.checkoutRequestId())) {
             LOG.warn("Callback for attempt {} names CheckoutRequestID {} but the attempt has {}: not applied",
                     attempt.attemptId(), callback.checkoutRequestId(), attempt.checkoutRequestId());
+            return CallbackDisposition.CHECKOUT_MISMATCH;
+        }
+        if (attempt.checkoutRequestId() == null && callback.checkoutRequestId() != null
+                && load(connection, "attempt-by-checkout", callback.checkoutRequestId()).isPresent()) {
+            // another attempt's callback replayed on this attempt's URL: its STK Query would "confirm" the other payment
+            LOG.warn("Callback for attempt {} names CheckoutRequestID {}, which belongs to another attempt: not applied",
+                    attempt.attemptId(), callback.checkoutRequestId());
             return CallbackDisposition.CHECKOUT_MISMATCH;
         }
         if (attempt.createdAt().plus(callbackWindow).isBefore(now())) {
@@ -620,12 +762,22 @@ public class AttemptLedger {
             return CallbackDisposition.UNPROVEN_SUCCESS;
         }
         return switch (attempt.status()) {
-            case PENDING_PUSH -> pushAnswerOverdue ? CallbackDisposition.APPLIED : CallbackDisposition.WAITING_FOR_PUSH_ANSWER;
-            case ACCEPTED -> CallbackDisposition.APPLIED;
+            case PENDING_PUSH -> !pushAnswerOverdue ? CallbackDisposition.WAITING_FOR_PUSH_ANSWER
+                    : verifyEverySuccess && isSuccess(callback) ? CallbackDisposition.AWAITING_QUERY
+                    : CallbackDisposition.APPLIED;
+            case ACCEPTED -> verifyEverySuccess && isSuccess(callback) ? CallbackDisposition.AWAITING_QUERY
+                    : CallbackDisposition.APPLIED;
             default -> {
                 Status said = ResultCodes.resolve(callback.resultCode(), callback.resultDesc()).get().status();
                 if (said == attempt.status()) {
                     yield CallbackDisposition.ALREADY_FINAL;
+                }
+                if (correctable(attempt) && said == Status.SUCCEEDED) {
+                    // a leaked callback URL must not turn an outcome into a payment: Daraja's Query has to agree first
+                    LOG.warn("Callback for attempt {} says SUCCEEDED after the attempt was published as {} {} (source {}): "
+                            + "kept; asking STK Query before publishing a correction", attempt.attemptId(),
+                            attempt.status(), attempt.reason() == null ? "" : attempt.reason(), attempt.source());
+                    yield CallbackDisposition.AWAITING_QUERY;
                 }
                 if (correctable(attempt)) {
                     LOG.warn("CORRECTION: callback for attempt {} says {} after the attempt was published as {} {} (source {}): "
@@ -701,11 +853,15 @@ public class AttemptLedger {
             boolean unproven = unprovenSuccess(current, callback);
             boolean applicable = !unproven && !current.status().isFinal()
                     && (current.checkoutRequestId() == null || current.checkoutRequestId().equals(callback.checkoutRequestId()));
-            if (applicable) {
+            boolean toVerify = applicable && verifyEverySuccess && isSuccess(callback);
+            if (toVerify && current.status() == Status.ACCEPTED) {
+                queryNow(connection, current.attemptId());
+            } else if (applicable && !toVerify) {
                 applyCallback(connection, current, callback, false);
                 resolved = true;
             }
-            CallbackDisposition disposition = applicable ? CallbackDisposition.APPLIED
+            CallbackDisposition disposition = toVerify ? CallbackDisposition.AWAITING_QUERY
+                    : applicable ? CallbackDisposition.APPLIED
                     : unproven ? CallbackDisposition.UNPROVEN_SUCCESS : CallbackDisposition.ALREADY_FINAL;
             exactlyOne(update(connection, Sql.of("callback-set-disposition"), disposition.name(), next.callbackId()),
                     "callback disposition", attempt.attemptId());
@@ -727,9 +883,12 @@ public class AttemptLedger {
      * callback is unsigned and its URL may leak (ingress and APM logs), so a success without them decides nothing.
      */
     private static boolean unprovenSuccess(Attempt attempt, StkCallback callback) {
-        boolean success = ResultCodes.resolve(callback.resultCode(), callback.resultDesc())
+        return isSuccess(callback) && !provesPayment(attempt, callback);
+    }
+
+    private static boolean isSuccess(StkCallback callback) {
+        return ResultCodes.resolve(callback.resultCode(), callback.resultDesc())
                 .map(resolution -> resolution.status() == Status.SUCCEEDED).orElse(false);
-        return success && !provesPayment(attempt, callback);
     }
 
     private static boolean provesPayment(Attempt attempt, StkCallback callback) {

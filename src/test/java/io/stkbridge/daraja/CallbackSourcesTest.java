@@ -1,6 +1,7 @@
 package io.stkbridge.daraja;
 
 import io.stkbridge.http.AddressRanges;
+import io.stkbridge.http.ClientAddresses;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -14,8 +15,8 @@ class CallbackSourcesTest {
 
     private static CallbackSources sources(String allowlist, String proxies) {
         List<String> problems = new ArrayList<>();
-        CallbackSources sources = new CallbackSources(CallbackSources.allowlist(allowlist, problems),
-                AddressRanges.parse(proxies.isEmpty() ? List.of() : List.of(proxies.split(",")), "STK_TRUSTED_PROXIES", problems));
+        CallbackSources sources = new CallbackSources(CallbackSources.allowlist(allowlist, problems), new ClientAddresses(
+                AddressRanges.parse(proxies.isEmpty() ? List.of() : List.of(proxies.split(",")), "STK_TRUSTED_PROXIES", problems)));
         assertEquals(List.of(), problems);
         return sources;
     }
@@ -45,7 +46,10 @@ class CallbackSourcesTest {
                 "the attacker wrote the first entry; the proxy appended the attacker's address");
         assertFalse(sources.permits("6.6.6.6:80", "196.201.214.200"), "a peer that is no proxy cannot speak for others");
         assertFalse(sources.permits("10.0.0.5:80", "not-an-address"));
-        assertEquals("10.0.0.5", sources.client("10.0.0.5", null), "no header: the proxy itself");
+        ClientAddresses clients = new ClientAddresses(AddressRanges.parse(List.of("10.0.0.0/8"), "STK_TRUSTED_PROXIES",
+                new ArrayList<>()));
+        assertEquals("10.0.0.5", clients.clientOf("10.0.0.5:80", null), "no header: the proxy itself");
+        assertEquals("6.6.6.6", clients.clientOf("/10.0.0.5:80", "1.1.1.1, 6.6.6.6, 10.0.0.9"), "the right-most untrusted");
     }
 
     @Test

@@ -156,6 +156,21 @@ class EdgeHardeningTest {
                 "no line of the log starts with the forged text");
     }
 
+    @Test
+    void anExceptionMessageCannotPlantLogLines() {
+        String forged = "12:00:00.000 WARN  [x] AttemptLedger - CONFLICT: forged";
+        org.slf4j.LoggerFactory.getLogger(EdgeHardeningTest.class).error("edge-exception test",
+                new IllegalStateException("edge-exception\r\n" + forged, new IllegalArgumentException("cause\n" + forged)));
+        List<String> written = logs.asText().stream().filter(l -> l.contains("edge-exception test")).toList();
+        assertEquals(1, written.size(), written.toString());
+        String event = written.get(0);
+        assertTrue(event.contains("java.lang.IllegalStateException: edge-exception\\r\\n12:00:00.000"), event);
+        assertTrue(event.contains("Caused by: java.lang.IllegalArgumentException: cause\\n12:00:00.000"), event);
+        assertTrue(event.lines().anyMatch(line -> line.startsWith("\tat io.stkbridge.flow.EdgeHardeningTest")),
+                "stack frames keep their lines: " + event);
+        assertFalse(event.lines().anyMatch(line -> line.startsWith(forged)), "no line starts with the forged text: " + event);
+    }
+
     private static void collectKeys(JsonNode node, List<String> keys) {
         for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();

@@ -34,7 +34,16 @@ class ListenerBindTest {
     void aTakenCallbackPortStopsStartUp() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
             String message = startFailure(Map.of("camel.server.port", String.valueOf(taken.getLocalPort())));
-            assertTrue(message.contains("the callback and API server (STK_HTTP_HOST, STK_HTTP_PORT) could not listen on "
+            assertTrue(message.contains("the callback server (STK_HTTP_HOST, STK_HTTP_PORT) could not listen on "
+                    + "0.0.0.0:" + taken.getLocalPort()), message);
+        }
+    }
+
+    @Test
+    void aTakenApiPortStopsStartUp() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            String message = startFailure(Map.of("stk.api.port", String.valueOf(taken.getLocalPort())));
+            assertTrue(message.contains("the console and API server (STK_API_HOST, STK_API_PORT) could not listen on "
                     + "0.0.0.0:" + taken.getLocalPort()), message);
         }
     }

@@ -290,7 +290,7 @@ class PostgresLedgerTest {
 
     @Test
     @Order(9)
-    void aLateCallbackThatContradictsTheQueryIsPublishedAsOneCorrection() throws Exception {
+    void aLateSuccessThatContradictsTheQueryIsAskedAgainAndRefutedNeverPublished() throws Exception {
         stack.daraja.dropCallbacks(true);
         String intentId = stack.pay(1032);
         JsonNode byQuery = stack.outcomes.awaitFinal(intentId, BOUND);
@@ -299,24 +299,20 @@ class PostgresLedgerTest {
         String checkout = byQuery.path("checkoutRequestId").asText();
 
         assertEquals(200, stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 1032, PHONE), Map.of()).statusCode());
-        await(BOUND, "the correction", () -> stack.outcomes.eventsOf(intentId).size() == 3);
-        JsonNode correction = stack.outcomes.eventsOf(intentId).get(2);
-        assertEquals("SUCCEEDED", correction.path("status").asText());
-        assertTrue(correction.path("correction").asBoolean());
-        assertEquals(byQuery.path("eventId").asText(), correction.path("corrects").asText());
-
-        // a second contradicting callback is history only: an attempt is corrected at most once
+        await(BOUND, "the success refuted by a query", () -> "REFUTED_BY_QUERY".equals(
+                pg.value("SELECT disposition FROM stk_callback WHERE attempt_id = ?", attemptId)));
         stack.post(stack.callbackPath(attemptId), """
                 {"Body":{"stkCallback":{"CheckoutRequestID":"%s","ResultCode":1032,"ResultDesc":"Request cancelled by user"}}}"""
                 .formatted(checkout), Map.of());
         await(BOUND, "the second callback in the inbox", () -> "2".equals(
                 pg.value("SELECT COUNT(*) FROM stk_callback WHERE attempt_id = ?", attemptId)));
         stack.outcomes.awaitFinal(stack.pay(152), BOUND);
-        assertEquals(3, stack.outcomes.eventsOf(intentId).size());
-        assertEquals("t", pg.value("SELECT corrected FROM stk_attempt WHERE attempt_id = ?", attemptId));
-        assertEquals(List.of(List.of("CORRECTION"), List.of("ALREADY_FINAL")),
+        assertEquals(2, stack.outcomes.eventsOf(intentId).size());
+        assertEquals(List.of(List.of("FAILED", "f", "t")),
+                pg.rows("SELECT status, corrected, next_query_at IS NULL FROM stk_attempt WHERE attempt_id = ?", attemptId));
+        assertEquals(List.of(List.of("REFUTED_BY_QUERY"), List.of("ALREADY_FINAL")),
                 pg.rows("SELECT disposition FROM stk_callback WHERE attempt_id = ? ORDER BY callback_id", attemptId));
-        assertEquals("3", pg.value("SELECT COUNT(*) FROM stk_outbox WHERE attempt_id = ?", attemptId));
+        assertEquals("2", pg.value("SELECT COUNT(*) FROM stk_outbox WHERE attempt_id = ?", attemptId));
     }
 
     @Test
@@ -333,8 +329,11 @@ class PostgresLedgerTest {
         assertEquals("SUCCEEDED", correction.path("status").asText());
         assertTrue(correction.path("correction").asBoolean());
         assertEquals(unknown.path("eventId").asText(), correction.path("corrects").asText());
-        assertEquals(1, stack.daraja.pushes().stream()
-                .filter(p -> p.accountReference().equals(unknown.path("orderId").asText())).count());
+        List<String> pushed = stack.daraja.pushes().stream()
+                .filter(p -> p.accountReference().equals(unknown.path("orderId").asText())).map(p -> p.checkoutRequestId()).toList();
+        assertEquals(1, pushed.size());
+        assertTrue(stack.daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(pushed.get(0))),
+                "published after an STK Query with the callback's CheckoutRequestID agreed");
         assertEquals("t", pg.value("SELECT corrected FROM stk_attempt WHERE intent_id = ?", intentId));
     }
 

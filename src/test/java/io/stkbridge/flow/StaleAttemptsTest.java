@@ -64,15 +64,6 @@ class StaleAttemptsTest {
         unreachableQueries.clear();
     }
 
-    private static String checkoutOf(String intentId) {
-        await(BOUND, "ACCEPTED of " + intentId, () -> !outcomes.eventsOf(intentId).isEmpty());
-        return outcomes.eventsOf(intentId).get(0).path("checkoutRequestId").asText();
-    }
-
-    private static long queriesFor(String checkoutRequestId) {
-        return daraja.queries().stream().filter(q -> q.checkoutRequestId().equals(checkoutRequestId)).count();
-    }
-
     @Test
     void withEveryCallbackDroppedEachIntentStillGetsExactlyOneFinalOutcomeFromQuery() {
         daraja.dropCallbacks(true);
@@ -95,12 +86,12 @@ class StaleAttemptsTest {
         daraja.dropCallbacks(true);
         daraja.callbackDelay(Duration.ofMillis(2000));
         String intentId = stack.pay(1032);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("CANCELLED_BY_USER", outcome.path("reason").asText());
         assertTrue(daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(checkout) && q.httpStatus() == 500),
                 "Daraja answered 'being processed' at least once");
-        assertTrue(queriesFor(checkout) >= 2);
+        assertTrue(stack.queriesFor(checkout) >= 2);
     }
 
     @Test
@@ -109,7 +100,7 @@ class StaleAttemptsTest {
         daraja.queryPendingAs4999(true);
         daraja.callbackDelay(Duration.ofMillis(2000));
         String intentId = stack.pay(120);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("SUCCEEDED", outcome.path("status").asText());
         assertTrue(daraja.queries().stream().anyMatch(q -> q.checkoutRequestId().equals(checkout) && "4999".equals(q.resultCode())));
@@ -119,7 +110,7 @@ class StaleAttemptsTest {
     void queryTransportErrorsAreRetriedAndNeverFail() {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(130);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         unreachableQueries.add(checkout);
         await(BOUND, "a few failed queries", () -> failedQueriesInLedger(checkout) >= 3);
         assertEquals(1, outcomes.eventsOf(intentId).size(), "still only ACCEPTED");
@@ -133,7 +124,7 @@ class StaleAttemptsTest {
     void anAttemptThatNeverResolvesBecomesUnknownNotFailed() {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(140);
-        unreachableQueries.add(checkoutOf(intentId));
+        unreachableQueries.add(stack.checkoutOf(intentId, BOUND));
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("UNKNOWN", outcome.path("status").asText());
         assertEquals("UNRESOLVED", outcome.path("reason").asText());
@@ -143,7 +134,7 @@ class StaleAttemptsTest {
     void aLateCallbackThatAgreesWithTheQueryPublishesOnlyItsReceipt() throws Exception {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(150);
-        String checkout = checkoutOf(intentId);
+        String checkout = stack.checkoutOf(intentId, BOUND);
         JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("SUCCEEDED", byQuery.path("status").asText());
         String attemptId = byQuery.path("attemptId").asText();
@@ -157,31 +148,6 @@ class StaleAttemptsTest {
         JsonNode receipt = events.get(2);
         assertEquals(byQuery.path("eventId").asText(), receipt.path("receiptFor").asText(), "the receipt event completes the outcome");
         assertEquals("TST1234567", receipt.path("mpesaReceiptNumber").asText());
-    }
-
-    @Test
-    void aLateCallbackThatContradictsTheQueryIsPublishedAsOneCorrection() throws Exception {
-        daraja.dropCallbacks(true);
-        String intentId = stack.pay(1032);
-        String checkout = checkoutOf(intentId);
-        JsonNode byQuery = outcomes.awaitFinal(intentId, BOUND);
-        assertEquals("FAILED", byQuery.path("status").asText());
-        String attemptId = byQuery.path("attemptId").asText();
-
-        stack.post(stack.callbackPath(attemptId), TestStack.successCallback(checkout, 1032, PHONE), Map.of());
-        await(BOUND, "the correction", () -> outcomes.eventsOf(intentId).size() == 3);
-        JsonNode correction = outcomes.eventsOf(intentId).get(2);
-        assertEquals("SUCCEEDED", correction.path("status").asText());
-        assertTrue(correction.path("correction").asBoolean());
-        assertEquals(byQuery.path("eventId").asText(), correction.path("corrects").asText());
-        assertEquals("TST1234567", correction.path("mpesaReceiptNumber").asText());
-
-        // a second contradicting callback is history only: an attempt is corrected at most once
-        stack.post(stack.callbackPath(attemptId), """
-                {"Body":{"stkCallback":{"CheckoutRequestID":"%s","ResultCode":1032,"ResultDesc":"Request cancelled by user"}}}"""
-                .formatted(checkout), Map.of());
-        outcomes.awaitFinal(stack.pay(152), BOUND);
-        assertEquals(3, outcomes.eventsOf(intentId).size());
     }
 
     private static long failedQueriesInLedger(String checkoutRequestId) {

@@ -48,7 +48,8 @@ class SupportApiTest {
     @BeforeAll
     static void payThroughTheRealFlow() {
         logs = CapturedLogs.install();
-        stack = TestStack.start(Map.of());
+        // several wrong sign-ins in a row on purpose (closedWithoutAValidCredentialAndSaysNothingElse): not throttled here
+        stack = TestStack.start(Map.of("stk.api.signin-max-failures", "0"));
         paid = stack.pay(100);
         cancelled = stack.pay(1032);
         lostCallback = stack.pay(7000);
@@ -280,7 +281,7 @@ class SupportApiTest {
         Set<String> described = new HashSet<>();
         openApi.path("paths").fieldNames().forEachRemaining(described::add);
         Set<String> served = new HashSet<>();
-        Pattern api = Pattern.compile("uri: platform-http:(/api/[^\\s]*)");
+        Pattern api = Pattern.compile("uri: platform-http-api:(/api/[^\\s]*)");
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
             for (Path file : files.toList()) {
                 Matcher m = api.matcher(Files.readString(file));

@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stkbridge.daraja.PushAnswer;
@@ -47,10 +48,10 @@ class AttemptTransitionTest {
     /** Reaching the transition's starting state, and then making it, with the ledger's own operations. */
     private static final class Walk {
         final AttemptLedger attempts;
-        final TestLedger.MovableClock clock;
+        final MovableClock clock;
         Attempt attempt;
 
-        Walk(AttemptLedger attempts, TestLedger.MovableClock clock) {
+        Walk(AttemptLedger attempts, MovableClock clock) {
             this.attempts = attempts;
             this.clock = clock;
         }
@@ -138,7 +139,7 @@ class AttemptTransitionTest {
     @MethodSource("everyTransitionOnEachLedger")
     void everyAllowedTransitionLeadsToItsState(String database, AttemptTransition transition) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             Walk walk = new Walk(attempts(ledger, clock), clock);
             assertEquals(transition.to, walk.make(transition), transition + ": " + transition.guard);
             if (transition.correction) {
@@ -155,7 +156,7 @@ class AttemptTransitionTest {
         assertThrows(IllegalStateException.class, () -> AttemptTransition.of(Status.ACCEPTED, Status.PENDING_PUSH, false));
         assertThrows(IllegalStateException.class, () -> AttemptTransition.of(Status.REJECTED, Status.SUCCEEDED, true));
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             Walk walk = new Walk(attempts(ledger, clock), clock);
             walk.make(AttemptTransition.PUSH_FAILED);
             Attempt failed = walk.attempt;

@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.StkCallback;
 import io.stkbridge.outcome.OutcomeEvents;
@@ -25,7 +26,7 @@ class CallbackProofTest {
     static final Duration WINDOW = Duration.ofHours(24);
     static final String PHONE = "254708374149";
 
-    private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+    private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofMinutes(8),
                         Duration.ofMinutes(1)), "instance-a", WINDOW);
@@ -63,7 +64,7 @@ class CallbackProofTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aSuccessWithoutItsProofDecidesNothingAndTheAttemptIsQueried(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             accepted(ledger, "a-1", clock.offsetNow());
             AttemptLedger attempts = attempts(ledger, clock);
             for (String forged : List.of(success("a-1", null), success("a-1", items("10.00", null, PHONE)),
@@ -90,7 +91,7 @@ class CallbackProofTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void nothingDecidesAnAttemptPastTheCallbackWindow(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             accepted(ledger, "a-2", clock.offsetNow());
             AttemptLedger attempts = attempts(ledger, clock);
             clock.advance(WINDOW.plusMinutes(1));

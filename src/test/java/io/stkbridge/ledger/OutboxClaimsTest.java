@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import io.stkbridge.outcome.OutcomeEvent;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,7 +43,7 @@ class OutboxClaimsTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void instancesClaimDisjointBatchesAndNeverOvertakeAnOlderEventOfTheSameOrder(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             OffsetDateTime t = clock.offsetNow();
             long x1 = ledger.event("a-x", "ORDER-X", t, null);
             long y1 = ledger.event("a-y", "ORDER-Y", t, null);
@@ -69,7 +70,7 @@ class OutboxClaimsTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aClaimBeingMadeByAnotherInstanceIsSkippedWithTheNewerEventsOfItsOrders(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             OffsetDateTime t = clock.offsetNow();
             long x1 = ledger.event("a-x", "ORDER-X", t, null);
             long y1 = ledger.event("a-y", "ORDER-Y", t, null);
@@ -96,7 +97,7 @@ class OutboxClaimsTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aDeadInstancesClaimsPassToAnotherWhenTheLeaseExpires(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             OffsetDateTime t = clock.offsetNow();
             long x1 = ledger.event("a-x", "ORDER-X", t, null);
             long x2 = ledger.event("a-x", "ORDER-X", t, null);
@@ -116,7 +117,7 @@ class OutboxClaimsTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aBatchStopsStartingEventsOnceHalfItsLeaseHasPassed(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             ledger.event("a-x", "ORDER-X", clock.offsetNow(), null);
             Outbox outbox = new Outbox(ledger.transactions, clock, 10, LEASE, "inst-a");
             outbox.claimBatch();

@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stkbridge.StkMetrics;
 import io.stkbridge.kafka.OutcomeRecords;
@@ -40,7 +41,7 @@ class OutboxRelayRouteTest {
             }
             List<Integer> batches = new CopyOnWriteArrayList<>();
             Duration lease = Duration.ofMillis(300);
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             Outbox outbox = new Outbox(ledger.transactions, clock, 2000, lease, "inst-a") {
                 @Override
                 public List<OutcomeEvent> claimBatch() {

@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.daraja.Merchant;
@@ -36,13 +37,13 @@ class PushBoundaryTest {
     static final Merchants SHOP = new Merchants(List.of(
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
-    static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+    static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         ObjectMapper mapper = new ObjectMapper();
         StkPushRequests requests = new StkPushRequests(SHOP, new StkPassword(clock),
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(mapper), requests, mapper, clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
-                        Duration.ofMinutes(1)), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS);
+                        Duration.ofMinutes(1)), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS, false);
     }
 
     static PaymentIntent intent(String id) {
@@ -65,7 +66,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aRedeliveredIntentWhosePushNeverStartedIsPushedOneThatStartedNever(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            AttemptLedger attempts = attempts(ledger, new TestLedger.MovableClock());
+            AttemptLedger attempts = attempts(ledger, new MovableClock());
             Intake first = attempts.open(intent("never-sent"));
             assertTrue(first.pushNow());
 
@@ -88,7 +89,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void onlyTheRunThatCrossedTheBoundaryMaySendAndADeferralReleasesIt(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt attempt = attempts.open(intent("two-copies")).attempt();
             // two copies of the intent reach the boundary: the first owns it, the second must not send
@@ -118,7 +119,7 @@ class PushBoundaryTest {
     void theSweeperFailsNeverSentAttemptsAndClosesPossiblySentOnesFromTheirCallbackOrAsUnknown(String database)
             throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             attempts.open(intent("stuck-unsent"));
             // deferred (Daraja unreachable), resumed by deferred-pushes, and the process died before sending it
@@ -179,7 +180,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aRedeliveredPossiblySentAttemptWaitsForItsCallbackAndIsUnknownOnlyAfterTheWait(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt called = attempts.open(intent("cut-called")).attempt();
             Attempt silent = attempts.open(intent("cut-silent")).attempt();
@@ -213,7 +214,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aCallbackStoredWhileThePushCouldStillBeAnsweredIsAppliedByTheSweeperOnceNoneCan(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt attempt = attempts.open(intent("early-callback")).attempt();
             assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
@@ -232,7 +233,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aLivePushIsNotEndedByARedeliveredCopyAndItsAnswerIsRecorded(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt attempt = attempts.open(intent("live")).attempt();
             assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
@@ -253,7 +254,7 @@ class PushBoundaryTest {
     void anAcceptanceForAnAttemptClosedMeanwhileKeepsItsCheckoutRequestIdAndItsCallbackCorrectsTheOutcome(String database)
             throws Exception {
         try (TestLedger ledger = TestLedger.open(database); CapturedLogs logs = CapturedLogs.install()) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt attempt = attempts.open(intent("frozen")).attempt();
             assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
@@ -277,7 +278,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aPushFailureResolvesTheAttemptOnlyWhenNoOtherRunOfThePushOwnsIt(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            AttemptLedger attempts = attempts(ledger, new TestLedger.MovableClock());
+            AttemptLedger attempts = attempts(ledger, new MovableClock());
             Resolution refused = Resolution.of(Status.FAILED, "CONFIG_ERROR", false, null, "credentials refused");
             // two copies of the intent: a crossed the boundary; b's token request was refused before it could send
             Attempt attempt = attempts.open(intent("owned")).attempt();
@@ -303,7 +304,7 @@ class PushBoundaryTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aPushRefusedAsBusyWaitsToBeSentAgainWithoutTheCallbackWaitRunningOut(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             AttemptLedger attempts = attempts(ledger, clock);
             Attempt attempt = attempts.open(intent("busy")).attempt();
             assertTrue(attempts.startPush(attempt, "instance-a/run-1"));

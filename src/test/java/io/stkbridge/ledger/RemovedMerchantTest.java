@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
@@ -29,7 +30,7 @@ class RemovedMerchantTest {
     static final Merchants ONLY_SHOP = new Merchants(List.of(
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
-    private static AttemptLedger attempts(TestLedger ledger, TestLedger.MovableClock clock) {
+    private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
                         Duration.ofMinutes(1)), "instance-a");
@@ -47,7 +48,7 @@ class RemovedMerchantTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void theOtherMerchantsAreSweptAndTheOrphansEndUnknownAtTheirGiveUpTime(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             OffsetDateTime start = clock.offsetNow();
             // the removed merchant's attempts are the oldest, so they come first in every sweep
             accepted(ledger, "gone-1", "gone", start.minusSeconds(2));
@@ -85,7 +86,7 @@ class RemovedMerchantTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void aDeferredAttemptOfARemovedMerchantIsFailedAsNeverSentAndTheOthersArePushed(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             OffsetDateTime start = clock.offsetNow();
             for (String[] deferred : new String[][] {{"gone-deferred", "gone"}, {"kept-deferred", "shop"}}) {
                 ledger.attempt(deferred[0], "DEFERRED", start, null);

@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.MovableClock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -72,7 +73,7 @@ class RetentionTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void deletesOnlySettledAttemptsPublishedBeforeThePeriodWithTheirRows(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             fill(ledger, clock.offsetNow());
             Retention retention = new Retention(ledger.transactions, clock, DAYS, 2);   // several batches
 
@@ -98,7 +99,7 @@ class RetentionTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void zeroDaysKeepsEverything(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             fill(ledger, clock.offsetNow());
             assertEquals(0, new Retention(ledger.transactions, clock, 0, 10).purge());
             assertEquals(11, attempts(ledger).size());
@@ -110,7 +111,7 @@ class RetentionTest {
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void instancesPurgingAtOnceShareTheWork(String database) throws Exception {
         try (TestLedger ledger = TestLedger.open(database)) {
-            TestLedger.MovableClock clock = new TestLedger.MovableClock();
+            MovableClock clock = new MovableClock();
             OffsetDateTime old = clock.offsetNow().minusDays(DAYS + 1);
             int due = 400;
             for (int i = 0; i < due; i++) {

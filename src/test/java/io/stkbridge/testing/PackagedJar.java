@@ -52,6 +52,7 @@ public final class PackagedJar {
         env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
         env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
         env.put("STK_HTTP_PORT", String.valueOf(port));
+        env.put("STK_API_PORT", String.valueOf(StkBridgeInstance.freePort()));
         env.put("STK_MANAGEMENT_PORT", String.valueOf(StkBridgeInstance.freePort()));
         env.put("STK_DB_URL", "jdbc:h2:file:" + ledger);
         env.put("STK_TOPIC_INTENTS", "shop.payments.intents");

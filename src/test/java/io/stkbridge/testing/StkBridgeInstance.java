@@ -44,6 +44,8 @@ public final class StkBridgeInstance implements AutoCloseable {
                 all.put("camel.management.port", String.valueOf(pickedManagementPort));
             }
             all.putIfAbsent("stk.callback.base-url", "http://127.0.0.1:" + port);
+            // the console and API on the callbacks' port unless a test gives them their own
+            all.putIfAbsent("stk.api.port", String.valueOf(port));
             Main main = new Main();
             main.configure().addConfiguration(new StkBridgeConfiguration(secrets, Clock.systemUTC()));
             all.forEach(main::addOverrideProperty);

@@ -299,6 +299,17 @@ public final class TestStack implements AutoCloseable {
         return intentId;
     }
 
+    /** The CheckoutRequestID of an intent's attempt, from its ACCEPTED event. */
+    public String checkoutOf(String intentId, Duration bound) {
+        OutcomeCollector.await(bound, "ACCEPTED of " + intentId, () -> !outcomes.eventsOf(intentId).isEmpty());
+        return outcomes.eventsOf(intentId).get(0).path("checkoutRequestId").asText();
+    }
+
+    /** How many STK Queries the simulator received for a CheckoutRequestID. */
+    public long queriesFor(String checkoutRequestId) {
+        return daraja.queries().stream().filter(q -> q.checkoutRequestId().equals(checkoutRequestId)).count();
+    }
+
     /** The path (with its HMAC token) that Daraja was told to call back for an attempt. */
     public String callbackPath(String attemptId) {
         String url = new CallbackTokens(CALLBACK_SECRET, app.httpBaseUrl()).callbackUrl(attemptId);
