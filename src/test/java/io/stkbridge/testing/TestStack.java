@@ -206,8 +206,11 @@ public final class TestStack implements AutoCloseable {
             throw new IllegalStateException("the read timeout (" + readTimeoutMs + " ms) must be well above the held answers");
         }
         daraja.pushLatency(HELD_PUSH_ANSWER);
+        // counted from after the switch: requests that came before it are answered at the old pace and may all be over
+        // by the crash (then it cuts nothing off); those after it are held
+        int requestsBefore = daraja.pushRequestCount();
         OutcomeCollector.await(Duration.ofSeconds(60), atLeast + " pushes to wait for their held answers",
-                () -> daraja.pushesBeingAnswered() >= atLeast);
+                () -> daraja.pushRequestCount() >= requestsBefore + atLeast && daraja.pushesBeingAnswered() >= atLeast);
         String states = "SELECT intent_id, order_id, status, reason FROM stk_attempt";
         List<List<String>> before = ledgerRows(states);
         app.crash();
