@@ -105,6 +105,7 @@ class MultiInstanceTest {
     private final List<QueryCall> queryCalls = new CopyOnWriteArrayList<>();
     private final Set<String> sentByVictim = ConcurrentHashMap.newKeySet();
     private final Set<String> victimHeldBatch = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean victimQueryHeld = new AtomicBoolean();
     private final AtomicBoolean victimSlow = new AtomicBoolean();
     /** Once the victim is slow, its queries and relay hold their claims until it is cut off (no race with the snapshot). */
     private final CountDownLatch victimCutOff = new CountDownLatch(1);
@@ -175,8 +176,9 @@ class MultiInstanceTest {
         await(BOUND, "a tenth of the intents to be decided", () -> finals(sent) >= INTENTS / 10);
         victimSlow.set(true);        // Daraja slow to answer it, its relay slow: its claims stay held for a while
         // its relay held up with a claimed batch in hand (the batch's claims may lapse meanwhile and pass to the others)
+        // and its sweeper held up about to query an attempt it claimed: the others query that attempt once its lease ends
         await(BOUND, VICTIM + " to hold sweeper and outbox claims", () -> heldClaims("stk_attempt") > 0
-                && !victimHeldBatch.isEmpty());
+                && victimQueryHeld.get() && !victimHeldBatch.isEmpty());
         long decidedAtCrash = finals(sent);
         long crashNanos = System.nanoTime();
         instances.get(VICTIM).cutOffFromLedger();       // as the process dies, nothing more it does reaches the ledger
@@ -382,6 +384,7 @@ class MultiInstanceTest {
             AdviceWith.adviceWith(instance.context(), "stk-query", route -> {
                 route.weaveById("call-stk-query").before().process(exchange -> {
                     if (victim && victimSlow.get()) {
+                        victimQueryHeld.set(true);
                         victimCutOff.await(60, TimeUnit.SECONDS);   // waiting for a connection to Daraja, before anything is sent
                     }
                     Attempt attempt = exchange.getProperty("attempt", Attempt.class);
