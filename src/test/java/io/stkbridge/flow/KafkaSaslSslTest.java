@@ -13,15 +13,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static io.stkbridge.testing.OutcomeCollector.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,11 +115,5 @@ class KafkaSaslSslTest {
             assertFalse(trace.toString().contains(secret), "a secret is in the start-up failure:\n" + trace);
             assertEquals(List.of(), logs.linesContaining(secret), "a secret was logged");
         }
-    }
-
-    private static String header(ConsumerRecord<String, String> record, String name) {
-        var header = record.headers().lastHeader(name);
-        assertNotNull(header, name);
-        return new String(header.value(), StandardCharsets.UTF_8);
     }
 }
