@@ -86,6 +86,18 @@ class KafkaSaslSslTest {
     }
 
     @Test
+    void aWrongSaslPasswordStopsStartUpAlsoWhenTheTopicsAreNotCreated() {
+        String wrong = "wrong-scram-password-" + UUID.randomUUID();
+
+        ConfigurationException refused = refusedStartUp(Map.of("stk.kafka.create-topics", "false"),
+                Map.of("KAFKA_SASL_JAAS_CONFIG", EmbeddedKafka.jaasConfig(wrong)));
+
+        assertTrue(refused.getMessage().contains("Kafka refused the credentials: check KAFKA_SASL_JAAS_CONFIG"),
+                refused.getMessage());
+        assertSecretsAbsent(refused, wrong);
+    }
+
+    @Test
     void aWrongTrustStorePasswordStopsStartUpNamingTheSettingNotTheSecret() {
         String wrong = "wrong-truststore-password-" + UUID.randomUUID();
 
@@ -96,10 +108,16 @@ class KafkaSaslSslTest {
         assertSecretsAbsent(refused, wrong);
     }
 
-    /** Starts a second instance with these secrets changed, which must fail on its configuration. */
     private static ConfigurationException refusedStartUp(Map<String, String> secrets) {
+        return refusedStartUp(Map.of(), secrets);
+    }
+
+    /** Starts a second instance with these properties and secrets changed, which must fail on its configuration. */
+    private static ConfigurationException refusedStartUp(Map<String, String> properties, Map<String, String> secrets) {
+        Map<String, String> overrides = new java.util.HashMap<>(properties);
+        overrides.put("stk.instance-id", "refused-" + UUID.randomUUID());
         IllegalStateException failure = assertThrows(IllegalStateException.class,
-                () -> stack.startAnotherApp(Map.of("stk.instance-id", "refused-" + UUID.randomUUID()), secrets).close());
+                () -> stack.startAnotherApp(overrides, secrets).close());
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConfigurationException configuration) {
                 return configuration;
