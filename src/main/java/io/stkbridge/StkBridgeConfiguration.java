@@ -316,11 +316,15 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         // before any route consumes; and the management port's health and info say no more than intended
         context.addService(new HttpListeners(context));
         context.addService(new ManagementEndpoints(context));
+        io.opentelemetry.sdk.OpenTelemetrySdk tracing = Tracing.start(context, environment);
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
                 callbackDataSource.close();
                 dataSource.close();
+                if (tracing != null) {
+                    tracing.close();
+                }
             }
         });
     }

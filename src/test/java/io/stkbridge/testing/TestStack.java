@@ -60,7 +60,7 @@ public final class TestStack implements AutoCloseable {
     private final String diagnosticsName = "test stack " + UUID.randomUUID().toString().substring(0, 8);
 
     private TestStack(Map<String, String> extraProperties, TestCertificates tls, Duration slowAnswerDelay,
-                      TestCertificates kafkaTls) {
+                      TestCertificates kafkaTls, Map<String, String> extraEnvironment) {
         kafka = kafkaTls == null ? EmbeddedKafka.start() : EmbeddedKafka.startWithSaslSsl(kafkaTls);
         daraja = DarajaSimulator.builder()
                 .port(0)
@@ -112,6 +112,7 @@ public final class TestStack implements AutoCloseable {
             secrets.put("KAFKA_SASL_JAAS_CONFIG", EmbeddedKafka.jaasConfig(EmbeddedKafka.SCRAM_PASSWORD));
             secrets.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
         }
+        secrets.putAll(extraEnvironment);
         appSecrets = Map.copyOf(secrets);
         // the instance picks its ports (again, should another process take one first); restarts keep the HTTP port, so
         // that Daraja's callbacks for earlier pushes still reach it
@@ -289,7 +290,12 @@ public final class TestStack implements AutoCloseable {
     }
 
     public static TestStack start(Map<String, String> extraProperties) {
-        return new TestStack(extraProperties, null, Duration.ofSeconds(4), null);
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), null, Map.of());
+    }
+
+    /** As {@link #start(Map)}, with these environment variables (OTEL_* for example) given to stk-bridge as well. */
+    public static TestStack startWithEnvironment(Map<String, String> extraProperties, Map<String, String> environment) {
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), null, environment);
     }
 
     /**
@@ -298,7 +304,7 @@ public final class TestStack implements AutoCloseable {
      * and collectors use the broker's plaintext listener.
      */
     public static TestStack startOverSaslSsl(Map<String, String> extraProperties) {
-        return new TestStack(extraProperties, null, Duration.ofSeconds(4), TestCertificates.create());
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), TestCertificates.create(), Map.of());
     }
 
     /**
@@ -306,7 +312,7 @@ public final class TestStack implements AutoCloseable {
      * trusts through DARAJA_TRUSTSTORE_FILE; its slow answer (Amount 6000) takes {@code slowAnswerDelay}.
      */
     public static TestStack startWithTls(Map<String, String> extraProperties, Duration slowAnswerDelay) {
-        return new TestStack(extraProperties, TestCertificates.create(), slowAnswerDelay, null);
+        return new TestStack(extraProperties, TestCertificates.create(), slowAnswerDelay, null, Map.of());
     }
 
     /** Publishes an intent for the test phone number and returns its intentId; the orderId is also its account reference. */

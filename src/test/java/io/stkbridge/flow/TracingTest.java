@@ -1,0 +1,75 @@
+package io.stkbridge.flow;
+
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.stkbridge.testing.InMemoryTraces;
+import io.stkbridge.testing.IntentPublisher;
+import io.stkbridge.testing.TestStack;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.stkbridge.testing.OutcomeCollector.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Tracing on through OTEL_* (the SDK's in-memory exporter): the trace context an order service puts on an intent record
+ * is continued by the bridge's spans, its Daraja push among them, and no span carries a secret or a phone number.
+ */
+class TracingTest {
+
+    static final Duration BOUND = Duration.ofSeconds(60);
+    static TestStack stack;
+
+    @BeforeAll
+    static void start() {
+        InMemoryTraces.SPANS.reset();
+        stack = TestStack.startWithEnvironment(Map.of(), Map.of(
+                "OTEL_TRACES_EXPORTER", "memory",
+                "OTEL_BSP_SCHEDULE_DELAY", "50"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        stack.close();
+    }
+
+    @Test
+    void anIntentsTraceContinuesThroughItsDarajaPush() {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String intentId = "intent-" + UUID.randomUUID().toString().substring(0, 8);
+        String orderId = ("ORD-" + UUID.randomUUID()).substring(0, 12);
+        stack.intents.publish(orderId, IntentPublisher.intent(intentId, orderId, 100, "0708 374 149"),
+                Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+
+        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+        await(BOUND, () -> "a span of the Daraja push in trace " + traceId + "; spans: " + describe(), () -> spans(traceId)
+                .stream().anyMatch(s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")));
+
+        for (SpanData span : InMemoryTraces.SPANS.getFinishedSpanItems()) {
+            String attributes = span.getName() + " " + attributes(span);
+            for (String secret : List.of(TestStack.PASSKEY, TestStack.CONSUMER_SECRET, TestStack.CALLBACK_SECRET,
+                    "254708374149", "0708 374 149", "708374149")) {
+                assertFalse(attributes.contains(secret), "a span carries " + secret + ": " + attributes);
+            }
+        }
+    }
+
+    private static List<SpanData> spans(String traceId) {
+        return InMemoryTraces.SPANS.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+    }
+
+    private static String attributes(SpanData span) {
+        return span.getAttributes().asMap().toString();
+    }
+
+    private static String describe() {
+        return InMemoryTraces.SPANS.getFinishedSpanItems().stream()
+                .map(s -> s.getTraceId() + " " + s.getName() + " " + attributes(s)).toList().toString();
+    }
+}
