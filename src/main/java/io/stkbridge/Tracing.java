@@ -23,6 +23,12 @@ public final class Tracing {
     /** The W3C trace context headers. */
     public static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
 
+    /**
+     * Endpoints without spans: callback and API requests, whose URLs carry callback tokens and searched phone numbers;
+     * and the schedulers' ticks (outbox relay, sweeps), which would start several traces a second of an idle instance.
+     */
+    private static final List<String> UNTRACED = List.of("platform-http:*", "timer:*", "quartz:*");
+
     private Tracing() {
     }
 
@@ -41,9 +47,8 @@ public final class Tracing {
 
     /**
      * Starts tracing when {@link #requested}: an SDK configured by the {@code OTEL_*} variables (traces only; metrics
-     * stay on the management port), and Camel's tracer on it. Callback and API requests are not traced: their URLs
-     * carry callback tokens and searched phone numbers. Returns the SDK, to be closed after the routes (it flushes the
-     * last spans), or null when tracing is off.
+     * stay on the management port), and Camel's tracer on it, except for {@link #UNTRACED}. Returns the SDK, to be
+     * closed after the routes (it flushes the last spans), or null when tracing is off.
      */
     public static OpenTelemetrySdk start(CamelContext context, Map<String, String> environment) {
         if (!requested(environment)) {
@@ -64,7 +69,7 @@ public final class Tracing {
         context.getRegistry().bind("openTelemetryTracer", sdk.getTracer("stk-bridge"));
         context.getRegistry().bind("openTelemetryPropagators", sdk.getPropagators());
         OpenTelemetryTracer tracer = new OpenTelemetryTracer();
-        tracer.setExcludePatterns("platform-http:*");
+        tracer.setExcludePatterns(String.join(",", UNTRACED));
         tracer.init(context);
         return sdk;
     }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Tracing on through OTEL_* (the SDK's in-memory exporter): the trace context an order service puts on an intent record
- * is continued by the bridge's spans, its Daraja push among them, and no span carries a secret or a phone number.
+ * is continued by the bridge's spans, its Daraja push among them; callback requests (their URLs carry tokens) have no
+ * span, and no span carries a secret or a phone number.
  */
 class TracingTest {
 
@@ -51,7 +52,9 @@ class TracingTest {
         await(BOUND, () -> "a span of the Daraja push in trace " + traceId + "; spans: " + describe(), () -> spans(traceId)
                 .stream().anyMatch(s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")));
 
+        await(BOUND, "Daraja's callback to reach the bridge", () -> stack.ordersWithDeliveredCallback().contains(orderId));
         for (SpanData span : InMemoryTraces.SPANS.getFinishedSpanItems()) {
+            assertFalse(attributes(span).contains("platform-http"), "callback and API requests are not traced: " + span);
             String attributes = span.getName() + " " + attributes(span);
             for (String secret : List.of(TestStack.PASSKEY, TestStack.CONSUMER_SECRET, TestStack.CALLBACK_SECRET,
                     "254708374149", "0708 374 149", "708374149")) {
