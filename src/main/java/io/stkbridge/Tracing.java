@@ -1,5 +1,7 @@
 package io.stkbridge;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import org.apache.camel.CamelContext;
@@ -72,6 +74,12 @@ public final class Tracing {
         tracer.setExcludePatterns(String.join(",", UNTRACED));
         tracer.init(context);
         return sdk;
+    }
+
+    /** The W3C traceparent of the span current on this thread; null when there is none (tracing off). */
+    public static String currentTraceParent() {
+        SpanContext span = Span.current().getSpanContext();
+        return span.isValid() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
     }
 
     /** Kafka hands record headers over as bytes; the tracer reads trace context only from text headers. */

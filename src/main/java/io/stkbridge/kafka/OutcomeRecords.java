@@ -36,6 +36,9 @@ public class OutcomeRecords {
             record.setHeader("ce_time", event.occurredAt().toString());
             record.setHeader("ce_dataschema", dataSchema);
             record.setHeader("content-type", "application/json");
+            if (event.traceParent() != null) {
+                record.setHeader("traceparent", event.traceParent());
+            }
             record.setBody(event.payload());
             records.add(record);
         }

@@ -3,6 +3,8 @@ package io.stkbridge.flow;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.stkbridge.testing.InMemoryTraces;
 import io.stkbridge.testing.IntentPublisher;
+import io.stkbridge.testing.OutcomeCollector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import io.stkbridge.testing.TestStack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,10 +18,13 @@ import java.util.UUID;
 import static io.stkbridge.testing.OutcomeCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.stkbridge.testing.OutcomeCollector.header;
 
 /**
  * Tracing on through OTEL_* (the SDK's in-memory exporter): the trace context an order service puts on an intent record
- * is continued by the bridge's spans, its Daraja push among them; callback requests (their URLs carry tokens) have no
+ * is continued by the bridge's spans, its Daraja push among them, up to its outcome records (the SUCCEEDED one decided
+ * by a callback, in another exchange, included); callback requests (their URLs carry tokens) have no
  * span, and no span carries a secret or a phone number.
  */
 class TracingTest {
@@ -41,7 +46,7 @@ class TracingTest {
     }
 
     @Test
-    void anIntentsTraceContinuesThroughItsDarajaPush() {
+    void anIntentsTraceContinuesThroughItsDarajaPushToItsOutcomeRecords() {
         String traceId = UUID.randomUUID().toString().replace("-", "");
         String intentId = "intent-" + UUID.randomUUID().toString().substring(0, 8);
         String orderId = ("ORD-" + UUID.randomUUID()).substring(0, 12);
@@ -53,6 +58,14 @@ class TracingTest {
                 .stream().anyMatch(s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")));
 
         await(BOUND, "Daraja's callback to reach the bridge", () -> stack.ordersWithDeliveredCallback().contains(orderId));
+        List<ConsumerRecord<String, String>> outcomes = stack.outcomes.records().stream()
+                .filter(r -> r.value().contains(intentId)).toList();
+        assertEquals(List.of("ACCEPTED", "SUCCEEDED"), outcomes.stream()
+                .map(r -> OutcomeCollector.json(r.value()).path("status").asText()).toList());
+        for (ConsumerRecord<String, String> outcome : outcomes) {
+            assertTrue(header(outcome, "traceparent").startsWith("00-" + traceId + "-"),
+                    "the outcome record continues the intent's trace: " + header(outcome, "traceparent"));
+        }
         for (SpanData span : InMemoryTraces.SPANS.getFinishedSpanItems()) {
             assertFalse(attributes(span).contains("platform-http"), "callback and API requests are not traced: " + span);
             String attributes = span.getName() + " " + attributes(span);
