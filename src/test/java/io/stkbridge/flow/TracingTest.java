@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -46,26 +47,35 @@ class TracingTest {
     }
 
     @Test
-    void anIntentsTraceContinuesThroughItsDarajaPushToItsOutcomeRecords() {
-        String traceId = UUID.randomUUID().toString().replace("-", "");
-        String intentId = "intent-" + UUID.randomUUID().toString().substring(0, 8);
-        String orderId = ("ORD-" + UUID.randomUUID()).substring(0, 12);
-        stack.intents.publish(orderId, IntentPublisher.intent(intentId, orderId, 100, "0708 374 149"),
-                Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
-
-        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
-        await(BOUND, () -> "a span of the Daraja push in trace " + traceId + "; spans: " + describe(), () -> spans(traceId)
-                .stream().anyMatch(s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")));
-
-        await(BOUND, "Daraja's callback to reach the bridge", () -> stack.ordersWithDeliveredCallback().contains(orderId));
-        List<ConsumerRecord<String, String>> outcomes = stack.outcomes.records().stream()
-                .filter(r -> r.value().contains(intentId)).toList();
-        assertEquals(List.of("ACCEPTED", "SUCCEEDED"), outcomes.stream()
-                .map(r -> OutcomeCollector.json(r.value()).path("status").asText()).toList());
-        for (ConsumerRecord<String, String> outcome : outcomes) {
-            assertTrue(header(outcome, "traceparent").startsWith("00-" + traceId + "-"),
-                    "the outcome record continues the intent's trace: " + header(outcome, "traceparent"));
+    void eachIntentsTraceContinuesThroughItsDarajaPushToItsOutcomeRecords() {
+        // several intents at once, on the intake's threads side by side: each keeps its own trace
+        Map<String, String> traceByIntent = new LinkedHashMap<>();
+        Map<String, String> orderByIntent = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            String traceId = UUID.randomUUID().toString().replace("-", "");
+            String intentId = "intent-" + UUID.randomUUID().toString().substring(0, 8);
+            String orderId = ("ORD-" + UUID.randomUUID()).substring(0, 12);
+            traceByIntent.put(intentId, traceId);
+            orderByIntent.put(intentId, orderId);
+            stack.intents.publish(orderId, IntentPublisher.intent(intentId, orderId, 100, "0708 374 149"),
+                    Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
         }
+
+        traceByIntent.forEach((intentId, traceId) -> {
+            assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+            await(BOUND, () -> "a span of the Daraja push in trace " + traceId + "; spans: " + describe(), () -> spans(traceId)
+                    .stream().anyMatch(s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")));
+            String orderId = orderByIntent.get(intentId);
+            await(BOUND, "Daraja's callback to reach the bridge", () -> stack.ordersWithDeliveredCallback().contains(orderId));
+            List<ConsumerRecord<String, String>> outcomes = stack.outcomes.records().stream()
+                    .filter(r -> r.value().contains(intentId)).toList();
+            assertEquals(List.of("ACCEPTED", "SUCCEEDED"), outcomes.stream()
+                    .map(r -> OutcomeCollector.json(r.value()).path("status").asText()).toList());
+            for (ConsumerRecord<String, String> outcome : outcomes) {
+                assertTrue(header(outcome, "traceparent").startsWith("00-" + traceId + "-"),
+                        "the outcome record continues its intent's trace " + traceId + ": " + header(outcome, "traceparent"));
+            }
+        });
         for (SpanData span : InMemoryTraces.SPANS.getFinishedSpanItems()) {
             assertFalse(attributes(span).contains("platform-http"), "callback and API requests are not traced: " + span);
             String attributes = span.getName() + " " + attributes(span);
