@@ -22,6 +22,9 @@ import java.util.Map;
  */
 public final class Tracing {
 
+    /** The span attribute that names the merchant of a Daraja call. */
+    public static final String MERCHANT_ATTRIBUTE = "stk.merchant";
+
     /** The W3C trace context headers. */
     public static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
 
@@ -80,6 +83,14 @@ public final class Tracing {
     public static String currentTraceParent() {
         SpanContext span = Span.current().getSpanContext();
         return span.isValid() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
+    }
+
+    /**
+     * Names the merchant on the current span, the one whose child is the Daraja call about to be made (Camel's HTTP
+     * span carries the endpoint's URL, and nothing of ours). Does nothing when tracing is off.
+     */
+    public static void merchant(String name) {
+        Span.current().setAttribute(MERCHANT_ATTRIBUTE, name);
     }
 
     /** Kafka hands record headers over as bytes; the tracer reads trace context only from text headers. */

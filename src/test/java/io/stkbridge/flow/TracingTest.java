@@ -1,6 +1,8 @@
 package io.stkbridge.flow;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.stkbridge.Tracing;
 import io.stkbridge.testing.InMemoryTraces;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
@@ -65,6 +67,8 @@ class TracingTest {
             assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
             await(BOUND, () -> "a span of the Daraja push in trace " + traceId + "; spans: " + describe(), () -> spans(traceId)
                     .stream().anyMatch(s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")));
+            assertTrue(spans(traceId).stream().anyMatch(s -> "default".equals(
+                    s.getAttributes().get(AttributeKey.stringKey(Tracing.MERCHANT_ATTRIBUTE)))), "the merchant is named");
             String orderId = orderByIntent.get(intentId);
             await(BOUND, "Daraja's callback to reach the bridge", () -> stack.ordersWithDeliveredCallback().contains(orderId));
             List<ConsumerRecord<String, String>> outcomes = stack.outcomes.records().stream()
