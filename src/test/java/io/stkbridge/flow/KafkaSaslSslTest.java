@@ -98,6 +98,16 @@ class KafkaSaslSslTest {
     }
 
     @Test
+    void aUserThatMayNotCreateTheTopicsStopsStartUpSayingSo() {
+        ConfigurationException refused = refusedStartUp(Map.of("KAFKA_SASL_JAAS_CONFIG",
+                EmbeddedKafka.jaasConfig(EmbeddedKafka.USER_WITHOUT_RIGHTS, EmbeddedKafka.SCRAM_PASSWORD)));
+
+        assertTrue(refused.getMessage().contains("Kafka refused to list or create the topics"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("STK_KAFKA_CREATE_TOPICS=false"), refused.getMessage());
+        assertSecretsAbsent(refused, EmbeddedKafka.SCRAM_PASSWORD);
+    }
+
+    @Test
     void aWrongTrustStorePasswordStopsStartUpNamingTheSettingNotTheSecret() {
         String wrong = "wrong-truststore-password-" + UUID.randomUUID();
 

@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
-    /** The SCRAM user of the SASL_SSL listener, and its password. */
+    /** The SCRAM user of the SASL_SSL listener (a super user), and its password. */
     public static final String SCRAM_USER = "stk-bridge";
+    /** A SCRAM user with the same password and no rights at all: the broker's authorizer refuses it everything. */
+    public static final String USER_WITHOUT_RIGHTS = "stk-bridge-no-rights";
     public static final String SCRAM_PASSWORD = "scram-password-for-the-test-7f3e9a";
     private static final String SECURE = "SECURE";
 
@@ -51,10 +53,15 @@ public final class EmbeddedKafka implements AutoCloseable {
                 listener + "ssl.keystore.type", "PKCS12",
                 listener + "ssl.keystore.location", tls.keyStore().toString(),
                 listener + "ssl.keystore.password", TestCertificates.KEYSTORE_PASSWORD,
-                listener + "ssl.key.password", TestCertificates.KEYSTORE_PASSWORD));
+                listener + "ssl.key.password", TestCertificates.KEYSTORE_PASSWORD,
+                // rights are checked: the plaintext listeners (the broker itself, the tests' own clients) and the
+                // bridge's user may do anything, the other user nothing
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users", "User:ANONYMOUS;User:" + SCRAM_USER));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), SCRAM_PASSWORD))).all().get(30, TimeUnit.SECONDS);
+            ScramCredentialInfo scram = new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096);
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER, scram, SCRAM_PASSWORD),
+                    new UserScramCredentialUpsertion(USER_WITHOUT_RIGHTS, scram, SCRAM_PASSWORD))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             kafka.closeQuietly();
             throw new IllegalStateException("could not create the SCRAM user", e);
@@ -114,7 +121,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static String jaasConfig(String password) {
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + SCRAM_USER
+        return jaasConfig(SCRAM_USER, password);
+    }
+
+    public static String jaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
                 + "\" password=\"" + password + "\";";
     }
 
