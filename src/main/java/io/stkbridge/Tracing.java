@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * OpenTelemetry traces through camel-opentelemetry2, configured by the standard {@code OTEL_*} variables and off unless
  * they name a trace exporter or an OTLP endpoint. W3C trace context ({@code traceparent}, {@code tracestate}) on an
- * intent record is continued by the spans of its processing, its Daraja calls among them, and passed on to Daraja
- * and to the dead-letter topic.
+ * intent record is continued by the spans of its processing, its Daraja calls among them; its traceparent is kept with
+ * the attempt for every outcome record of it, and the record's own headers go with it to the dead-letter topic.
  */
 public final class Tracing {
 
@@ -26,7 +26,7 @@ public final class Tracing {
     public static final String MERCHANT_ATTRIBUTE = "stk.merchant";
 
     /** The W3C trace context headers. */
-    public static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
+    private static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
 
     /**
      * Endpoints without spans: callback and API requests, whose URLs carry callback tokens and searched phone numbers;
