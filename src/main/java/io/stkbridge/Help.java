@@ -59,6 +59,9 @@ public final class Help {
             out.println("      " + variable.meaning());
         }
         out.println();
+        out.println("Any other Kafka client property: STK_KAFKA_PROPERTY_<NAME> (upper case, _ for .), for every client.");
+        out.println("Tracing: the OpenTelemetry SDK's OTEL_* variables; off unless OTEL_TRACES_EXPORTER or an OTLP endpoint is set.");
+        out.println();
         out.println("README.md, Configuration and Operations, says more about each.");
     }
 

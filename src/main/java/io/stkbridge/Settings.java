@@ -91,6 +91,22 @@ public class Settings {
         return "";
     }
 
+    /**
+     * Whether a key or trust store file opens with its password, so that a missing file or a wrong password stops
+     * start-up instead of failing every connection later; a problem names both variables, never the password.
+     */
+    public boolean keyStoreOpens(String fileVariable, String file, String passwordVariable, String password) {
+        try (var in = Files.newInputStream(Path.of(file))) {
+            // PKCS12, the JDK's default type, which also reads JKS files
+            java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType()).load(in, password.toCharArray());
+            return true;
+        } catch (Exception e) {
+            problems.add(fileVariable + " cannot be read as a key store with " + passwordVariable + ": " + file
+                    + " (" + e.getClass().getSimpleName() + ")");
+            return false;
+        }
+    }
+
     public void problem(String description) {
         problems.add(description);
     }
@@ -98,8 +114,13 @@ public class Settings {
     /** Fails start-up with every problem found, without printing any value. */
     public void check() {
         if (!problems.isEmpty()) {
-            throw new ConfigurationException("stk-bridge cannot start; fix its configuration (see README, Configuration):\n  - "
-                    + String.join("\n  - ", problems) + "\n" + HELP_POINTER);
+            throw refused(problems);
         }
+    }
+
+    /** The start-up failure for these problems (descriptions that name variables, never their values). */
+    public static ConfigurationException refused(List<String> problems) {
+        return new ConfigurationException("stk-bridge cannot start; fix its configuration (see README, Configuration):\n  - "
+                + String.join("\n  - ", problems) + "\n" + HELP_POINTER);
     }
 }

@@ -31,6 +31,7 @@ import io.stkbridge.api.ConsoleAssets;
 import io.stkbridge.api.SupportApi;
 import io.stkbridge.kafka.IntakeBatches;
 import io.stkbridge.kafka.IntakeCommits;
+import io.stkbridge.kafka.KafkaConnection;
 import io.stkbridge.kafka.KafkaOffsets;
 import io.stkbridge.kafka.OutcomeRecords;
 import io.stkbridge.kafka.KafkaTopics;
@@ -229,14 +230,17 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         long maxBodySize = settings.integer("camel.server.max-body-size", "STK_HTTP_MAX_BODY_BYTES");
         ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, maxConnections, settings.flag("stk.http.h2c"));
         CallbackSources callbackSources = callbackSources(settings, clientAddresses);
+        KafkaConnection kafka = KafkaConnection.read(settings, environment);
         settings.check();
 
         if (settings.flag("stk.kafka.create-topics")) {
-            KafkaTopics.ensure(settings.optional("kafka.bootstrap-servers"),
+            KafkaTopics.ensure(kafka,
                     List.of(settings.optional("stk.topic.intents"), settings.optional("stk.topic.outcomes"),
                             settings.optional("stk.topic.dlq"), settings.optional("stk.topic.query-requests")),
                     settings.integer("stk.kafka.topic-partitions", "STK_KAFKA_TOPIC_PARTITIONS"),
                     (short) settings.integer("stk.kafka.topic-replication-factor", "STK_KAFKA_TOPIC_REPLICATION_FACTOR"));
+        } else if (kafka.secured()) {
+            KafkaTopics.checkCredentials(kafka);
         }
         HikariDataSource dataSource = dataSource(dbUrl, dbUser, dbPassword, poolSize, "stk-ledger");
         Flyway.configure().dataSource(dataSource).load().migrate();
@@ -256,7 +260,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Supplier<MeterRegistry> meters = () -> context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
         StkMetrics metrics = new StkMetrics(meters);
         context.getManagementStrategy().addEventNotifier(new DarajaLatency(meters));
-        context.getComponent("kafka", KafkaComponent.class).setKafkaClientFactory(new MeteredKafkaClientFactory(meters));
+        KafkaComponent kafkaComponent = context.getComponent("kafka", KafkaComponent.class);
+        kafkaComponent.setKafkaClientFactory(new MeteredKafkaClientFactory(meters));
+        // TLS, SASL and passed-through properties for every consumer and producer of the routes: camel-kafka applies
+        // these after the endpoints' own parameters
+        kafkaComponent.getConfiguration().setAdditionalProperties(new HashMap<>(kafka.clientProperties()));
         // of the intake threads, how many may work on the CPU at once; the others wait for Daraja (WorkSlots)
         WorkSlots workSlots = new WorkSlots(workingThreads > 0 ? workingThreads : 2 * Runtime.getRuntime().availableProcessors());
         context.getManagementStrategy().addEventNotifier(workSlots);
@@ -363,11 +371,15 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         // before any route consumes; and the management port's health and info say no more than intended
         context.addService(new HttpListeners(context, apiServer, apiHost, apiPort));
         context.addService(new ManagementEndpoints(context));
+        io.opentelemetry.sdk.OpenTelemetrySdk tracing = Tracing.start(context, environment);
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
                 callbackDataSource.close();
                 dataSource.close();
+                if (tracing != null) {
+                    tracing.close();
+                }
             }
         });
     }
@@ -429,12 +441,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (file.isEmpty()) {
             return null;
         }
-        try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
-            // PKCS12, the JDK's default type, which also reads JKS files
-            java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType()).load(in, password.toCharArray());
-        } catch (Exception e) {
-            settings.problem("DARAJA_TRUSTSTORE_FILE cannot be read as a trust store with DARAJA_TRUSTSTORE_PASSWORD: " + file
-                    + " (" + e.getClass().getSimpleName() + ")");
+        if (!settings.keyStoreOpens("DARAJA_TRUSTSTORE_FILE", file, "DARAJA_TRUSTSTORE_PASSWORD", password)) {
             return null;
         }
         KeyStoreParameters store = new KeyStoreParameters();

@@ -79,6 +79,8 @@ class ConfigurationDocumentedTest {
         String help = out.toString(StandardCharsets.UTF_8);
         assertTrue(help.contains("KAFKA_BOOTSTRAP_SERVERS                default: localhost:9092\n      Brokers.\n"), help);
         assertTrue(help.contains("STK_LOG_FORMAT"), help);
+        assertTrue(help.contains("STK_KAFKA_PROPERTY_<NAME>") && help.contains("OTEL_TRACES_EXPORTER"),
+                "the variables read by prefix are named too: " + help);
         assertTrue(help.contains("STK_API_USERS                          required: no\n"
                 + "      Support console users, name:reader|operator:hash (Access).\n"), help);
     }

@@ -1,5 +1,7 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.Tracing;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.Correlation;
@@ -55,6 +57,7 @@ public class DarajaCalls {
     private void prepare(Attempt attempt, Map<String, Object> request, Exchange exchange) throws JsonProcessingException {
         Correlation.attempt(attempt);
         Merchant merchant = merchants.byName(attempt.merchant());
+        Tracing.merchant(merchant.name());
         String body = mapper.writeValueAsString(request);
         exchange.setProperty(REQUEST_PROPERTY, body);
         exchange.setProperty(BASE_URL_PROPERTY, merchant.baseUrl());

@@ -26,7 +26,7 @@ import java.util.Set;
 /** Turns one Kafka record into a {@link PaymentIntent}, or says precisely why it cannot be one. */
 public class IntentReader {
 
-    static final String SCHEMA = "classpath:schema/payment-intent.schema.json";
+    public static final String SCHEMA = "classpath:schema/payment-intent.schema.json";
     /** An intent is a few hundred bytes; anything this large is a mistake or an attack, not a payment. */
     static final int MAX_RECORD_CHARS = 64 * 1024;
     private static final ObjectMapper CANONICAL = JsonMapper.builder()

@@ -1,5 +1,6 @@
 package io.stkbridge.kafka;
 
+import io.stkbridge.Tracing;
 import io.stkbridge.WorkSlots;
 import io.stkbridge.intent.IntentReader;
 import io.stkbridge.intent.PaymentIntent;
@@ -221,6 +222,7 @@ public class IntakeBatches {
         for (int index = 0; index < batch.records.size(); index++) {
             Exchange work = new DefaultExchange(exchange.getContext());
             work.setIn(batch.records.get(index).copy());
+            Tracing.traceContextAsText(work.getIn());
             work.setProperty(BATCH, batch);
             work.setProperty(INDEX, index);
             unfinishedRecords.incrementAndGet();

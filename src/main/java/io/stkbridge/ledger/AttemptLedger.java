@@ -1,5 +1,7 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.Tracing;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.Correlation;
@@ -926,7 +928,7 @@ public class AttemptLedger {
 
     private static void enqueue(Connection connection, OutcomeEvent event) throws SQLException {
         update(connection, Sql.of("outbox-insert"), event.eventId(), event.attemptId(), event.key(), event.type(),
-                event.payload(), event.occurredAt());
+                event.payload(), event.occurredAt(), event.attemptId());
     }
 
     public Optional<Attempt> find(String attemptId) {
@@ -953,7 +955,7 @@ public class AttemptLedger {
         OffsetDateTime now = now();
         update(connection, Sql.of("attempt-insert"), attemptId, intentId, hash, orderId, merchant, amount, phone,
                 accountReference, description, transactionType, intentJson, metadataJson, null,
-                status.name(), null, false, null, null, null, now, now, null);
+                status.name(), null, false, null, null, null, now, now, null, Tracing.currentTraceParent());
     }
 
     private long insertCallback(Connection connection, String attemptId, StkCallback callback, String rawBody,

@@ -27,8 +27,15 @@ public final class IntentPublisher implements AutoCloseable {
     }
 
     public void publish(String key, String value) {
+        publish(key, value, Map.of());
+    }
+
+    /** A record with these headers (UTF-8), as a producer that propagates trace context sends it. */
+    public void publish(String key, String value, Map<String, String> headers) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
+        headers.forEach((name, text) -> record.headers().add(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+            producer.send(record).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

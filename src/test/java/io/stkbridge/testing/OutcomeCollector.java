@@ -93,6 +93,12 @@ public final class OutcomeCollector implements AutoCloseable {
         return records.stream().filter(which).toList();
     }
 
+    /** A record's header as UTF-8 text (the bridge writes every header so), or "" when it has none of that name. */
+    public static String header(ConsumerRecord<String, String> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? "" : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public static JsonNode json(String value) {
         try {
             return MAPPER.readTree(value);

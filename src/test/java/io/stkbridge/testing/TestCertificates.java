@@ -14,12 +14,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A self-signed certificate for 127.0.0.1 and localhost, made by the JDK's keytool for one test: the server's key store
- * (for the simulator's https) and a trust store holding only its certificate (for stk-bridge's DARAJA_TRUSTSTORE_FILE).
+ * (for the simulator's https, or the broker's SASL_SSL listener) and a trust store holding only its certificate (for
+ * stk-bridge's DARAJA_TRUSTSTORE_FILE or KAFKA_SSL_TRUSTSTORE_FILE).
  */
 public final class TestCertificates {
 
     public static final String TRUSTSTORE_PASSWORD = "test-truststore-password";
-    private static final String KEYSTORE_PASSWORD = "test-keystore-password";
+    public static final String KEYSTORE_PASSWORD = "test-keystore-password";
 
     private final Path keyStore;
     private final Path trustStore;
@@ -61,6 +62,11 @@ public final class TestCertificates {
         } catch (Exception e) {
             throw new IllegalStateException("cannot load the test key store", e);
         }
+    }
+
+    /** The server's key store (PKCS12, {@link #KEYSTORE_PASSWORD}), for a broker's TLS listener. */
+    public Path keyStore() {
+        return keyStore;
     }
 
     public Path trustStore() {

@@ -59,8 +59,9 @@ public final class TestStack implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final String diagnosticsName = "test stack " + UUID.randomUUID().toString().substring(0, 8);
 
-    private TestStack(Map<String, String> extraProperties, TestCertificates tls, Duration slowAnswerDelay) {
-        kafka = EmbeddedKafka.start();
+    private TestStack(Map<String, String> extraProperties, TestCertificates tls, Duration slowAnswerDelay,
+                      TestCertificates kafkaTls, Map<String, String> extraEnvironment) {
+        kafka = kafkaTls == null ? EmbeddedKafka.start() : EmbeddedKafka.startWithSaslSsl(kafkaTls);
         daraja = DarajaSimulator.builder()
                 .port(0)
                 .consumerCredentials("test-key", CONSUMER_SECRET)
@@ -94,6 +95,12 @@ public final class TestStack implements AutoCloseable {
         if (tls != null) {
             properties.put("daraja.truststore-file", tls.trustStore().toString());
         }
+        if (kafkaTls != null) {
+            properties.putAll(Map.of("kafka.bootstrap-servers", kafka.secureBootstrapServers(),
+                    "kafka.security-protocol", "SASL_SSL",
+                    "kafka.sasl-mechanism", "SCRAM-SHA-256",
+                    "kafka.ssl.truststore-file", kafkaTls.trustStore().toString()));
+        }
         properties.putAll(extraProperties);
         Map<String, String> secrets = new HashMap<>(Map.of(
                 "DARAJA_CONSUMER_KEY", "test-key",
@@ -106,6 +113,11 @@ public final class TestStack implements AutoCloseable {
         if (tls != null) {
             secrets.put("DARAJA_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
         }
+        if (kafkaTls != null) {
+            secrets.put("KAFKA_SASL_JAAS_CONFIG", EmbeddedKafka.jaasConfig(EmbeddedKafka.SCRAM_PASSWORD));
+            secrets.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
+        }
+        secrets.putAll(extraEnvironment);
         appSecrets = Map.copyOf(secrets);
         // the instance picks its ports (again, should another process take one first); restarts keep the HTTP port, so
         // that Daraja's callbacks for earlier pushes still reach it
@@ -274,16 +286,37 @@ public final class TestStack implements AutoCloseable {
      * overrides should give it its own {@code stk.instance-id}.
      */
     public StkBridgeInstance startAnotherApp(Map<String, String> overrides) {
+        return startAnotherApp(overrides, Map.of());
+    }
+
+    /** As {@link #startAnotherApp(Map)}, with these secret environment variables changed as well. */
+    public StkBridgeInstance startAnotherApp(Map<String, String> overrides, Map<String, String> secretOverrides) {
         Map<String, String> properties = new HashMap<>(appProperties);
         properties.remove("camel.server.port");
         properties.remove("camel.management.port");
         properties.remove("stk.callback.base-url");
         properties.putAll(overrides);
-        return StkBridgeInstance.start(properties, appSecrets);
+        Map<String, String> secrets = new HashMap<>(appSecrets);
+        secrets.putAll(secretOverrides);
+        return StkBridgeInstance.start(properties, secrets);
     }
 
     public static TestStack start(Map<String, String> extraProperties) {
-        return new TestStack(extraProperties, null, Duration.ofSeconds(4));
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), null, Map.of());
+    }
+
+    /** As {@link #start(Map)}, with these environment variables (OTEL_* for example) given to stk-bridge as well. */
+    public static TestStack startWithEnvironment(Map<String, String> extraProperties, Map<String, String> environment) {
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), null, environment);
+    }
+
+    /**
+     * As {@link #start(Map)}, with stk-bridge reaching Kafka only through a SASL_SSL listener (SCRAM-SHA-256, the
+     * broker's certificate made for the test and trusted through KAFKA_SSL_TRUSTSTORE_FILE); the test's own publisher
+     * and collectors use the broker's plaintext listener.
+     */
+    public static TestStack startOverSaslSsl(Map<String, String> extraProperties) {
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), TestCertificates.create(), Map.of());
     }
 
     /**
@@ -291,7 +324,7 @@ public final class TestStack implements AutoCloseable {
      * trusts through DARAJA_TRUSTSTORE_FILE; its slow answer (Amount 6000) takes {@code slowAnswerDelay}.
      */
     public static TestStack startWithTls(Map<String, String> extraProperties, Duration slowAnswerDelay) {
-        return new TestStack(extraProperties, TestCertificates.create(), slowAnswerDelay);
+        return new TestStack(extraProperties, TestCertificates.create(), slowAnswerDelay, null, Map.of());
     }
 
     /** Publishes an intent for the test phone number and returns its intentId; the orderId is also its account reference. */
