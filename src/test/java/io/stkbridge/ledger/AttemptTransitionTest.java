@@ -89,6 +89,12 @@ class AttemptTransitionTest {
             return this;
         }
 
+        /** The STK Query a success callback awaits: ResultCode 0, so the callback's correction is applied. */
+        void paymentConfirmedByQuery() {
+            attempts.recordQueryAnswer(attempts.findByIntent("walk").orElseThrow(), new QueryAnswer(QueryAnswer.Kind.FINAL,
+                    false, Resolution.of(Status.SUCCEEDED, null, false, "0", "paid"), 200, "{}"), "SWEEP");
+        }
+
         Status make(AttemptTransition transition) {
             switch (transition) {
                 case PUSH_STARTED -> assertTrue(opened().attempts.startPush(attempt, OWNER));
@@ -116,14 +122,19 @@ class AttemptTransitionTest {
                 }
                 case UNKNOWN_CORRECTED_PAID -> {
                     started().attempts.resolvePush(attempt, OWNER, TIMED_OUT);
-                    assertEquals(AttemptLedger.CallbackDisposition.CORRECTION, paid(attempts, attempt, "ws_CO_walk"));
+                    // a success that would correct a published outcome waits for an STK Query that agrees
+                    assertEquals(AttemptLedger.CallbackDisposition.AWAITING_QUERY, paid(attempts, attempt, "ws_CO_walk"));
+                    paymentConfirmedByQuery();
                 }
                 case UNKNOWN_CORRECTED_NOT_PAID -> {
                     started().attempts.resolvePush(attempt, OWNER, TIMED_OUT);
                     assertEquals(AttemptLedger.CallbackDisposition.CORRECTION, callback(attempts, attempt, "ws_CO_walk", "1032"));
                 }
-                case QUERY_CORRECTED_PAID -> assertEquals(AttemptLedger.CallbackDisposition.CORRECTION,
-                        paid(decidedByQuery("1032").attempts, attempt, "ws_CO_walk"));
+                case QUERY_CORRECTED_PAID -> {
+                    assertEquals(AttemptLedger.CallbackDisposition.AWAITING_QUERY,
+                            paid(decidedByQuery("1032").attempts, attempt, "ws_CO_walk"));
+                    paymentConfirmedByQuery();
+                }
                 case QUERY_CORRECTED_NOT_PAID -> assertEquals(AttemptLedger.CallbackDisposition.CORRECTION,
                         callback(decidedByQuery("0").attempts, attempt, "ws_CO_walk", "1032"));
                 case QUERY_PAID_CORRECTED_UNKNOWN -> assertEquals(AttemptLedger.CallbackDisposition.CORRECTION,

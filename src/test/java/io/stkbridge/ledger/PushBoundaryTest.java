@@ -1,5 +1,7 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.daraja.QueryAnswer;
+
 import io.stkbridge.testing.MovableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.daraja.CallbackTokens;
@@ -251,7 +253,7 @@ class PushBoundaryTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
-    void anAcceptanceForAnAttemptClosedMeanwhileKeepsItsCheckoutRequestIdAndItsCallbackCorrectsTheOutcome(String database)
+    void anAcceptanceForAnAttemptClosedMeanwhileKeepsItsCheckoutRequestIdAndItsCallbackConfirmedByQueryCorrectsTheOutcome(String database)
             throws Exception {
         try (TestLedger ledger = TestLedger.open(database); CapturedLogs logs = CapturedLogs.install()) {
             MovableClock clock = new MovableClock();
@@ -267,8 +269,11 @@ class PushBoundaryTest {
             assertEquals("UNKNOWN", late.status().name());
             assertEquals("ws_CO_frozen", late.checkoutRequestId());
             assertEquals(1, logs.linesContaining("CheckoutRequestID ws_CO_frozen kept").size(), logs.asText().toString());
-            // the customer paid: its callback corrects the UNKNOWN
-            assertEquals(AttemptLedger.CallbackDisposition.CORRECTION, paid(attempts, attempt, "ws_CO_frozen"));
+            // the customer paid: its callback, once an STK Query agrees, corrects the UNKNOWN
+            assertEquals(AttemptLedger.CallbackDisposition.AWAITING_QUERY, paid(attempts, attempt, "ws_CO_frozen"));
+            assertEquals("UNKNOWN PUSH_INTERRUPTED final", outcome(ledger, "frozen"));
+            attempts.recordQueryAnswer(attempts.findByIntent("frozen").orElseThrow(), new QueryAnswer(
+                    QueryAnswer.Kind.FINAL, false, Resolution.of(Status.SUCCEEDED, null, false, "0", "paid"), 200, "{}"), "SWEEP");
             assertEquals("SUCCEEDED - final", outcome(ledger, "frozen"));
             assertEquals("ws_CO_frozen", ledger.value("SELECT checkout_request_id FROM stk_attempt WHERE intent_id = 'frozen'"));
         }
