@@ -16,7 +16,7 @@ public class AttemptHistory {
                           OffsetDateTime resolvedAt, OffsetDateTime nextQueryAt, int queryCount,
                           OffsetDateTime deferredSince, OffsetDateTime nextPushAt, Integer pushAnswerStatus,
                           String pushAnswer, String darajaRequestId, List<Callback> callbacks, List<Query> queries,
-                          List<Event> events) {
+                          List<Event> events, List<PhoneAccess.Access> phoneAccess) {
     }
 
     public record Callback(OffsetDateTime receivedAt, String resultCode, String disposition, String rawBody) {
@@ -59,7 +59,8 @@ public class AttemptHistory {
                         row.getObject("next_push_at", OffsetDateTime.class),
                         (Integer) row.getObject("push_answer_status"), row.getString("push_answer"),
                         row.getString("daraja_request_id"),
-                        callbacks(connection, id), queries(connection, id), events(connection, id));
+                        callbacks(connection, id), queries(connection, id), events(connection, id),
+                        PhoneAccess.of(connection, id));
             }
         }
     }
