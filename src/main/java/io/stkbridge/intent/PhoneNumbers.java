@@ -10,8 +10,11 @@ public final class PhoneNumbers {
     private static final Pattern NATIONAL = Pattern.compile("^0?([17]\\d{8})$");
     private static final Pattern INTERNATIONAL = Pattern.compile("^\\+?254([17]\\d{8})$");
 
-    /** A Kenyan mobile number written anywhere in a text, not part of a longer word or number (an id, a timestamp). */
-    private static final Pattern IN_TEXT = Pattern.compile("(?<![\\w+])(?:\\+?254|0)?[17]\\d{8}(?!\\w)");
+    /**
+     * A Kenyan mobile number written anywhere in a text, grouped as people write it or not, and not part of a longer word
+     * or number (an id, a timestamp).
+     */
+    private static final Pattern IN_TEXT = Pattern.compile("(?<![\\w+])(?:\\+?254[ -]?|0)?[17]\\d{2}[ -]?\\d{3}[ -]?\\d{3}(?!\\w)");
 
     private PhoneNumbers() {
     }
