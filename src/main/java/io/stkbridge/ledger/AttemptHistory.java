@@ -11,7 +11,10 @@ import java.util.Optional;
 /** Everything the ledger knows about one attempt, for the support console's timeline. */
 public class AttemptHistory {
 
-    /** The attempt and what happened to it, each list oldest first. The push request is stored without its secrets. */
+    /**
+     * The attempt and what happened to it, each list oldest first, including who saw its full phone number or found it
+     * by the number. The push request is stored without its secrets.
+     */
     public record History(Attempt attempt, String intentJson, String pushRequestJson, OffsetDateTime pushAnsweredAt,
                           OffsetDateTime resolvedAt, OffsetDateTime nextQueryAt, int queryCount,
                           OffsetDateTime deferredSince, OffsetDateTime nextPushAt, Integer pushAnswerStatus,
