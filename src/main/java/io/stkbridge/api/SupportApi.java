@@ -229,7 +229,7 @@ public class SupportApi {
         view.put("reason", attempt.reason());
         view.put("retryable", attempt.retryable());
         view.put("resultCode", attempt.resultCode());
-        view.put("resultDesc", attempt.resultDesc());
+        view.put("resultDesc", PhoneNumbers.maskIn(attempt.resultDesc()));
         view.put("source", attempt.source());
         view.put("amount", attempt.amount());
         view.put("currency", "KES");
@@ -274,7 +274,7 @@ public class SupportApi {
         } else if ("PUSH".equals(attempt.source()) && attempt.status().isFinal()) {
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("resultCode", attempt.resultCode());
-            answer.put("resultDesc", attempt.resultDesc());
+            answer.put("resultDesc", PhoneNumbers.maskIn(attempt.resultDesc()));
             if (found.pushAnswer() != null) {
                 answer.put("answer", json(found.pushAnswer()));      // as Daraja sent it (an HTML page stays text)
             }

@@ -41,17 +41,26 @@ class PhoneAccessTest {
     TestStack stack;
     JsonNode paid;
     JsonNode cancelled;
+    /** Failed by a callback whose ResultDesc names the customer's number (text, not a phone field). */
+    JsonNode numberInText;
 
     StackLedger ledger() {
         return StackLedger.embedded();
     }
 
     @BeforeAll
-    void payThroughTheRealFlow() {
+    void payThroughTheRealFlow() throws Exception {
         ledger = ledger();
         stack = TestStack.start(ledger.properties());
         String paidIntent = stack.pay(100);
         String cancelledIntent = stack.pay(1032);
+        String lostCallbackIntent = stack.pay(7000);
+        String checkout = stack.checkoutOf(lostCallbackIntent, BOUND);
+        String attemptId = stack.outcomes.eventsOf(lostCallbackIntent).get(0).path("attemptId").asText();
+        stack.post(stack.callbackPath(attemptId), """
+                {"Body":{"stkCallback":{"MerchantRequestID":"1-2-3","CheckoutRequestID":"%s","ResultCode":1032,
+                 "ResultDesc":"Request cancelled by user +254 708 374 149"}}}""".formatted(checkout), Map.of());
+        numberInText = stack.outcomes.awaitFinal(lostCallbackIntent, BOUND);
         paid = stack.outcomes.awaitFinal(paidIntent, BOUND);
         cancelled = stack.outcomes.awaitFinal(cancelledIntent, BOUND);
     }
@@ -71,6 +80,7 @@ class PhoneAccessTest {
             bodies.add(ok(stack.get(path, READER)));
         }
         bodies.add(ok(stack.post("/api/attempts/" + attemptId + "/query", "", OPERATOR)));
+        bodies.add(ok(stack.get("/api/attempts/" + numberInText.path("attemptId").asText(), READER)));
         for (String body : bodies) {
             assertFalse(FULL_NUMBER.matcher(body).find(), "no full phone number: " + body);
             assertNoSecrets(body);
@@ -89,6 +99,11 @@ class PhoneAccessTest {
                 "the callback's CallbackMetadata PhoneNumber masked: " + callback);
         assertTrue(callback.toString().contains(paid.path("mpesaReceiptNumber").asText()), "the rest of the callback as received");
         assertEquals(MASKED, entry(attempt, "OUTCOME_EVENT").path("detail").path("phoneNumber").asText());
+        JsonNode failed = JSON.readTree(ok(stack.get("/api/attempts/" + numberInText.path("attemptId").asText(), READER)));
+        assertEquals("FAILED", failed.path("status").asText());
+        assertEquals("Request cancelled by user " + MASKED, failed.path("resultDesc").asText(), "a number in a text masked");
+        assertEquals("Request cancelled by user " + MASKED,
+                entry(failed, "CALLBACK").path("detail").path("Body").path("stkCallback").path("ResultDesc").asText());
     }
 
     @Test
