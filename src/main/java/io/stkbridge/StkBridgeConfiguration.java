@@ -136,6 +136,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         String dbPassword = settings.secret("STK_DB_PASSWORD", false);
         int poolSize = settings.integer("stk.db.pool-size", "STK_DB_POOL_SIZE");
         int callbackPoolSize = settings.integer("stk.db.callback-pool-size", "STK_DB_CALLBACK_POOL_SIZE");
+        // a frozen or stalled instance (GC pause, SIGSTOP, a stalled VM) must not hold row locks that stop every other
+        // instance: PostgreSQL ends its transaction, so the others go on, and its own next statement fails
+        int idleInTransactionMs = settings.integer("stk.db.idle-in-transaction-timeout-ms",
+                "STK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS");
+        if (idleInTransactionMs < 1000) {
+            settings.problem("STK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be at least 1000");
+        }
         if (poolSize < 1 || callbackPoolSize < 1) {
             settings.problem("STK_DB_POOL_SIZE and STK_DB_CALLBACK_POOL_SIZE must be at least 1");
         }
@@ -243,9 +250,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         } else if (kafka.secured()) {
             KafkaTopics.checkCredentials(kafka);
         }
-        HikariDataSource dataSource = dataSource(dbUrl, dbUser, dbPassword, poolSize, "stk-ledger");
+        HikariDataSource dataSource = dataSource(dbUrl, dbUser, dbPassword, poolSize, idleInTransactionMs, "stk-ledger");
         Flyway.configure().dataSource(dataSource).load().migrate();
-        HikariDataSource callbackDataSource = dataSource(dbUrl, dbUser, dbPassword, callbackPoolSize, "stk-ledger-callbacks");
+        HikariDataSource callbackDataSource = dataSource(dbUrl, dbUser, dbPassword, callbackPoolSize, idleInTransactionMs,
+                "stk-ledger-callbacks");
 
         ObjectMapper mapper = new ObjectMapper();
         Merchants merchants = new Merchants(configuredMerchants);
@@ -555,9 +563,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
     }
 
-    private static HikariDataSource dataSource(String url, String user, String password, int poolSize, String name) {
+    private static HikariDataSource dataSource(String url, String user, String password, int poolSize,
+                                               int idleInTransactionMs, String name) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(withH2Settings(url));
+        if (url.startsWith("jdbc:postgresql:")) {
+            config.setConnectionInitSql("SET idle_in_transaction_session_timeout = " + idleInTransactionMs);
+        }
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);

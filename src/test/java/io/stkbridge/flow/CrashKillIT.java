@@ -9,6 +9,7 @@ import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
 import io.stkbridge.testing.PackagedJar;
 import io.stkbridge.testing.PostgresSchemas;
+import io.stkbridge.testing.StkBridgeInstance;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -248,8 +249,9 @@ class CrashKillIT {
         env.put("STK_DB_URL", pg.appUrl());
         env.put("STK_DB_USER", pg.user());
         env.put("STK_DB_PASSWORD", pg.password());
-        // a dead or frozen instance's claims pass to the other within seconds, not a minute
+        // a dead or frozen instance's claims pass to the other within seconds, not a minute; so do its row locks
         env.put("STK_OUTBOX_LEASE_MS", "5000");
+        env.put("STK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "5000");
         env.put("STK_QUERY_LEASE_MS", "10000");
         return env;
     }
@@ -338,6 +340,12 @@ class CrashKillIT {
             throws Exception {
         List<Path> logs = new ArrayList<>();
         List<AtKill> atKills = new ArrayList<>();
+        // the callback URL stays the same across restarts, as an ingress's would: callbacks of pushes answered around a
+        // kill reach the restarted process
+        int port = StkBridgeInstance.freePort();
+        env = new java.util.HashMap<>(env);
+        env.put("STK_HTTP_PORT", String.valueOf(port));
+        env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
         Process bridge = start(kafka, daraja, ledger, env, logs);
         try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
              IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
