@@ -15,7 +15,7 @@ const STATUS = {
 };
 const CHART_STATUSES = ['SUCCEEDED', 'FAILED', 'UNKNOWN', 'REJECTED'];
 
-const state = { credential: null, me: null, search: null, page: 0, revealed: false, attempt: null };
+const state = { credential: null, me: null, search: null, page: 0, revealed: null, attempt: null };
 
 const $ = (id) => document.getElementById(id);
 
@@ -63,24 +63,21 @@ function duration(seconds) {
   return `${Math.round(seconds / 86400)} days`;
 }
 
-function maskPhone(phone) {
-  if (!phone) return '—';
-  const digits = phone.replace(/\D/g, '');
-  return digits.length < 7 ? '***' : digits.substring(0, 4) + '*'.repeat(digits.length - 7) + digits.substring(digits.length - 3);
-}
-
+// The API gives phone numbers masked; the full one only to a reveal, which it records in the attempt's timeline.
 function phoneText(attempt) {
-  return state.revealed ? attempt.phoneNumber || '—' : attempt.phoneNumberMasked || '—';
+  return state.revealed && state.revealed.attemptId === attempt.attemptId
+    ? state.revealed.phoneNumber : attempt.phoneNumberMasked || '—';
 }
 
-// Raw documents mention the phone number too, sometimes as the customer typed it: masked unless revealed.
-function maskPhonesIn(text, phone) {
-  if (state.revealed || !phone) return text;
-  const last9 = phone.slice(-9);
-  return text.replace(/\+?\d[\d \-]{7,14}\d/g, (run) => {
-    const digits = run.replace(/\D/g, '');
-    return digits.length >= 9 && digits.slice(-9) === last9 ? maskPhone('254' + last9) : run;
-  });
+async function revealPhone() {
+  const attemptId = state.attempt.attemptId;
+  try {
+    state.revealed = await api('POST', '/api/attempts/' + encodeURIComponent(attemptId) + '/reveal');
+    state.attempt = await api('GET', '/api/attempts/' + encodeURIComponent(attemptId));
+  } catch (e) {
+    if (e.status !== 401) $('query-message').textContent = 'Could not show the number: ' + e.message;
+  }
+  renderAttempt();
 }
 
 function badge(status) {
@@ -230,10 +227,14 @@ function renderAttempt() {
   $('attempt-order').textContent = 'Order ' + a.orderId;
   const explain = (STATUS[a.status] || {}).explain || '';
   $('attempt-explain').textContent = explain + (a.corrected ? ' A later result from M-Pesa corrected an earlier one.' : '');
+  const shown = state.revealed && state.revealed.attemptId === a.attemptId;
   const reveal = el('button', { type: 'button', class: 'link', id: 'reveal-phone',
-    onclick: () => { state.revealed = !state.revealed; renderAttempt(); } }, state.revealed ? 'Hide' : 'Show full number');
+    title: 'Recorded in this payment\u2019s history, with your name',
+    onclick: () => { if (shown) { state.revealed = null; renderAttempt(); } else revealPhone(); } },
+  shown ? 'Hide' : 'Show full number');
+  const mayReveal = state.me && state.me.mayReveal && a.phoneNumberMasked;
   const facts = [
-    ['Phone', el('span', {}, el('span', { id: 'attempt-phone', class: 'mono' }, phoneText(a)), ' ', a.phoneNumber ? reveal : null)],
+    ['Phone', el('span', {}, el('span', { id: 'attempt-phone', class: 'mono' }, phoneText(a)), ' ', mayReveal ? reveal : null)],
     ['M-Pesa receipt', el('span', { id: 'attempt-receipt', class: 'mono' }, a.mpesaReceiptNumber
       || (a.status === 'SUCCEEDED' ? 'Not received: paid per STK Query, and no callback has brought the receipt yet' : '—'))],
     ['Why', a.reason ? humanReason(a.reason) : '—'],
@@ -256,7 +257,7 @@ function renderAttempt() {
     el('div', { class: 'what' }, entry.title),
     entry.detail === null || entry.detail === undefined ? null
       : el('details', {}, el('summary', {}, 'Details as recorded'),
-        el('pre', {}, maskPhonesIn(typeof entry.detail === 'string' ? entry.detail : JSON.stringify(entry.detail, null, 2), a.phoneNumber))))));
+        el('pre', {}, typeof entry.detail === 'string' ? entry.detail : JSON.stringify(entry.detail, null, 2))))));
 }
 
 async function queryNow() {
@@ -431,7 +432,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('page-next').addEventListener('click', () => runSearch(state.page + 1));
   $('query-now').addEventListener('click', queryNow);
   $('dash-range').addEventListener('change', showDashboard);
-  window.addEventListener('hashchange', () => { state.revealed = false; route(); });
+  window.addEventListener('hashchange', () => { state.revealed = null; route(); });
 
   const saved = sessionStorage.getItem(CREDENTIAL_KEY);
   if (saved && await signIn(JSON.parse(saved))) {

@@ -38,6 +38,7 @@ import io.stkbridge.kafka.KafkaTopics;
 import io.stkbridge.ledger.AttemptHistory;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.ledger.AttemptSearch;
+import io.stkbridge.ledger.PhoneAccess;
 import io.stkbridge.ledger.LedgerSummary;
 import io.stkbridge.ledger.AttemptLookup;
 import io.stkbridge.ledger.LedgerGauges;
@@ -344,7 +345,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", apiAccess);
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),
-                new LedgerSummary(transactions, clock, querySchedule.firstDelay()), mapper, clock));
+                new LedgerSummary(transactions, clock, querySchedule.firstDelay()), new PhoneAccess(transactions, clock),
+                mapper, clock));
         registry.bind("consoleAssets", new ConsoleAssets());
         registry.bind("realRequestHeaders", new RealRequestHeaders());
         DarajaOutage outage = new DarajaOutage(clock,

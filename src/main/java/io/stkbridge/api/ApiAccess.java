@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Who may use the support API and console. Closed unless a credential is configured: API keys (header
  * {@code X-Api-Key}) for tools, and named users with hashed passwords (HTTP Basic) for people. A READER may search and
- * read attempts; an OPERATOR may also force an STK Query. A wrong or missing credential gets 401 and nothing else; a
- * reader asking for an operator action gets 403.
+ * read attempts (phone numbers masked); an OPERATOR may also force an STK Query and reveal a customer's full phone
+ * number. A wrong or missing credential gets 401 and nothing else; a reader asking for an operator action gets 403.
  */
 public class ApiAccess {
 

@@ -2,6 +2,9 @@ package io.stkbridge.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.stkbridge.daraja.StkPassword;
 import io.stkbridge.intent.PhoneNumbers;
 import io.stkbridge.ledger.Attempt;
@@ -9,8 +12,12 @@ import io.stkbridge.ledger.AttemptHistory;
 import io.stkbridge.ledger.AttemptNotFoundException;
 import io.stkbridge.ledger.AttemptSearch;
 import io.stkbridge.ledger.LedgerSummary;
+import io.stkbridge.ledger.PhoneAccess;
 import io.stkbridge.outcome.Status;
+import org.apache.camel.Body;
 import org.apache.camel.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -27,11 +34,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The support console's API: turns HTTP query parameters into ledger look-ups and ledger records into JSON documents
- * (times in East Africa Time with their offset, amounts in KES, the phone number also masked). Bad parameters get a
- * {@link BadApiRequestException} that says what is wrong.
+ * (times in East Africa Time with their offset, amounts in KES). Phone numbers leave masked, in raw documents too: the
+ * full number only through {@link #reveal}, and a search by phone number is recorded (both in {@link PhoneAccess}). Bad
+ * parameters get a {@link BadApiRequestException} that says what is wrong.
  */
 public class SupportApi {
 
@@ -46,25 +55,36 @@ public class SupportApi {
     private static final Duration DEFAULT_SUMMARY_RANGE = Duration.ofHours(24);
     private static final Duration MAX_SUMMARY_RANGE = Duration.ofDays(31);
     private static final int MAX_KEY_LENGTH = 128;
+    private static final Logger LOG = LoggerFactory.getLogger(SupportApi.class);
+    /** Fields that hold a phone number whatever it looks like (the intent's as the customer typed it; the push's PartyA). */
+    private static final Pattern PHONE_FIELD = Pattern.compile("(?i).*(phone|msisdn).*|PartyA");
 
     private final AttemptSearch search;
     private final AttemptHistory history;
     private final LedgerSummary summary;
+    private final PhoneAccess phoneAccess;
     private final ObjectMapper mapper;
     private final Clock clock;
 
-    public SupportApi(AttemptSearch search, AttemptHistory history, LedgerSummary summary, ObjectMapper mapper, Clock clock) {
+    public SupportApi(AttemptSearch search, AttemptHistory history, LedgerSummary summary, PhoneAccess phoneAccess,
+                      ObjectMapper mapper, Clock clock) {
         this.search = search;
         this.history = history;
         this.summary = summary;
+        this.phoneAccess = phoneAccess;
         this.mapper = mapper;
         this.clock = clock;
     }
 
     /** GET /api/attempts: {@code q} (any identifier or a phone number), orderId, intentId, checkoutRequestId, receipt, phone, status, from, to, page, size. */
-    public Map<String, Object> search(@Headers Map<String, Object> parameters) {
+    public Map<String, Object> search(@Headers Map<String, Object> parameters, @Body ApiAccess.Principal principal) {
         AttemptSearch.Criteria criteria = criteria(parameters);
         AttemptSearch.Page found = search.search(criteria);
+        if (criteria.phone().isPresent()) {
+            String masked = PhoneNumbers.mask(criteria.phone().get());
+            phoneAccess.searched(found.attempts().stream().map(Attempt::attemptId).toList(), criteria.phone().get(), principal.name());
+            LOG.info("Search for phone {} by {}: {} attempts shown", masked, principal.name(), found.attempts().size());
+        }
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("page", criteria.page());
         page.put("size", criteria.size());
@@ -84,6 +104,19 @@ public class SupportApi {
         view.put("nextQueryAt", found.attempt().status() == Status.ACCEPTED ? eat(found.nextQueryAt()) : null);
         view.put("nextPushAt", found.attempt().status() == Status.DEFERRED ? eat(found.nextPushAt()) : null);
         view.put("timeline", timeline(found));
+        return view;
+    }
+
+    /** POST /api/attempts/{id}/reveal: the attempt's full phone number, recorded as shown to the caller. */
+    public Map<String, Object> reveal(String id, ApiAccess.Principal principal) {
+        PhoneAccess.Revealed revealed = phoneAccess.reveal(limited(id, "id"), principal.name())
+                .orElseThrow(() -> new AttemptNotFoundException("no attempt " + id));
+        LOG.info("Phone number of attempt {} shown to {}", revealed.attempt().attemptId(), principal.name());
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("attemptId", revealed.attempt().attemptId());
+        view.put("phoneNumber", revealed.phoneNumber());
+        view.put("revealedTo", principal.name());
+        view.put("revealedAt", eat(revealed.at()));
         return view;
     }
 
@@ -146,8 +179,8 @@ public class SupportApi {
 
     /** GET /api/me: who the console is signed in as, so it shows only what the role may do. */
     public Map<String, Object> me(ApiAccess.Principal principal) {
-        return Map.of("name", principal.name(), "role", principal.role().name(),
-                "mayQuery", principal.role() == ApiAccess.Role.OPERATOR);
+        boolean operator = principal.role() == ApiAccess.Role.OPERATOR;
+        return Map.of("name", principal.name(), "role", principal.role().name(), "mayQuery", operator, "mayReveal", operator);
     }
 
     /** {@code {"error": message}} for a refused request. */
@@ -196,11 +229,10 @@ public class SupportApi {
         view.put("reason", attempt.reason());
         view.put("retryable", attempt.retryable());
         view.put("resultCode", attempt.resultCode());
-        view.put("resultDesc", attempt.resultDesc());
+        view.put("resultDesc", PhoneNumbers.maskIn(attempt.resultDesc()));
         view.put("source", attempt.source());
         view.put("amount", attempt.amount());
         view.put("currency", "KES");
-        view.put("phoneNumber", attempt.phoneNumber());
         view.put("phoneNumberMasked", attempt.phoneNumber() == null ? null : PhoneNumbers.mask(attempt.phoneNumber()));
         view.put("accountReference", attempt.accountReference());
         view.put("transactionType", attempt.transactionType());
@@ -242,7 +274,7 @@ public class SupportApi {
         } else if ("PUSH".equals(attempt.source()) && attempt.status().isFinal()) {
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("resultCode", attempt.resultCode());
-            answer.put("resultDesc", attempt.resultDesc());
+            answer.put("resultDesc", PhoneNumbers.maskIn(attempt.resultDesc()));
             if (found.pushAnswer() != null) {
                 answer.put("answer", json(found.pushAnswer()));      // as Daraja sent it (an HTML page stays text)
             }
@@ -264,6 +296,17 @@ public class SupportApi {
             entry.put("httpStatus", query.httpStatus());
             entry.put("interpretation", query.interpretation());
             entry.put("trigger", query.trigger());
+            entries.add(entry);
+        }
+        for (PhoneAccess.Access access : found.phoneAccess()) {
+            boolean reveal = access.kind() == PhoneAccess.Kind.REVEAL;
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("by", access.by());
+            detail.put("phoneNumber", access.phoneMasked());
+            Map<String, Object> entry = entry(access.at(), reveal ? "PHONE_REVEALED" : "PHONE_SEARCH",
+                    reveal ? "Full phone number shown to " + access.by()
+                            : "Found by " + access.by() + " searching for phone " + access.phoneMasked(), detail);
+            entry.put("by", access.by());
             entries.add(entry);
         }
         for (AttemptHistory.Event event : found.events()) {
@@ -293,16 +336,53 @@ public class SupportApi {
         return entry;
     }
 
-    /** Stored JSON as JSON; anything else (an HTML error page, say) as text. */
+    /** Stored JSON as JSON; anything else (an HTML error page, say) as text; phone numbers masked in both. */
     private Object json(String stored) {
         if (stored == null) {
             return null;
         }
+        JsonNode document;
         try {
-            return mapper.readTree(stored);
+            document = mapper.readTree(stored);
         } catch (Exception e) {
-            return stored;
+            return PhoneNumbers.maskIn(stored);
         }
+        return document == null ? null : masked(document);
+    }
+
+    /**
+     * A copy with every phone number masked: in fields named for one, in a CallbackMetadata item named PhoneNumber, and
+     * wherever a Kenyan mobile number is written (a number in a ResultDesc, say).
+     */
+    private JsonNode masked(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode copy = mapper.createObjectNode();
+            boolean phoneItem = PHONE_FIELD.matcher(node.path("Name").asText()).matches();
+            node.fields().forEachRemaining(field -> copy.set(field.getKey(),
+                    PHONE_FIELD.matcher(field.getKey()).matches() || (phoneItem && field.getKey().equals("Value"))
+                            ? maskedPhone(field.getValue()) : masked(field.getValue())));
+            return copy;
+        }
+        if (node.isArray()) {
+            ArrayNode copy = mapper.createArrayNode();
+            node.forEach(element -> copy.add(masked(element)));
+            return copy;
+        }
+        if (node.isTextual()) {
+            return TextNode.valueOf(PhoneNumbers.maskIn(node.asText()));
+        }
+        if (node.isIntegralNumber() && PhoneNumbers.normalize(node.asText()).isPresent()) {
+            return TextNode.valueOf(PhoneNumbers.mask(PhoneNumbers.normalize(node.asText()).get()));
+        }
+        return node;
+    }
+
+    private JsonNode maskedPhone(JsonNode value) {
+        if (value.isNull() || value.isContainerNode()) {
+            return masked(value);
+        }
+        String text = value.asText();
+        return TextNode.valueOf(PhoneNumbers.mask(PhoneNumbers.normalize(text).orElse(text)));
     }
 
     private static final DateTimeFormatter EAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");

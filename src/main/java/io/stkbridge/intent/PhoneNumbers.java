@@ -10,6 +10,12 @@ public final class PhoneNumbers {
     private static final Pattern NATIONAL = Pattern.compile("^0?([17]\\d{8})$");
     private static final Pattern INTERNATIONAL = Pattern.compile("^\\+?254([17]\\d{8})$");
 
+    /**
+     * A Kenyan mobile number written anywhere in a text, grouped as people write it or not, and not part of a longer word
+     * or number (an id, a timestamp).
+     */
+    private static final Pattern IN_TEXT = Pattern.compile("(?<![\\w+])(?:\\+?254[ -]?|0)?[17]\\d{2}[ -]?\\d{3}[ -]?\\d{3}(?!\\w)");
+
     private PhoneNumbers() {
     }
 
@@ -36,5 +42,11 @@ public final class PhoneNumbers {
             return "***";
         }
         return phone.substring(0, 4) + "*".repeat(phone.length() - 7) + phone.substring(phone.length() - 3);
+    }
+
+    /** The text with every Kenyan mobile number in it masked: Daraja's documents and customers' intents carry them. */
+    public static String maskIn(String text) {
+        return text == null ? null
+                : IN_TEXT.matcher(text).replaceAll(found -> mask(normalize(found.group()).orElseThrow()));
     }
 }

@@ -11,12 +11,15 @@ import java.util.Optional;
 /** Everything the ledger knows about one attempt, for the support console's timeline. */
 public class AttemptHistory {
 
-    /** The attempt and what happened to it, each list oldest first. The push request is stored without its secrets. */
+    /**
+     * The attempt and what happened to it, each list oldest first, including who saw its full phone number or found it
+     * by the number. The push request is stored without its secrets.
+     */
     public record History(Attempt attempt, String intentJson, String pushRequestJson, OffsetDateTime pushAnsweredAt,
                           OffsetDateTime resolvedAt, OffsetDateTime nextQueryAt, int queryCount,
                           OffsetDateTime deferredSince, OffsetDateTime nextPushAt, Integer pushAnswerStatus,
                           String pushAnswer, String darajaRequestId, List<Callback> callbacks, List<Query> queries,
-                          List<Event> events) {
+                          List<Event> events, List<PhoneAccess.Access> phoneAccess) {
     }
 
     public record Callback(OffsetDateTime receivedAt, String resultCode, String disposition, String rawBody) {
@@ -59,7 +62,8 @@ public class AttemptHistory {
                         row.getObject("next_push_at", OffsetDateTime.class),
                         (Integer) row.getObject("push_answer_status"), row.getString("push_answer"),
                         row.getString("daraja_request_id"),
-                        callbacks(connection, id), queries(connection, id), events(connection, id));
+                        callbacks(connection, id), queries(connection, id), events(connection, id),
+                        PhoneAccess.of(connection, id));
             }
         }
     }

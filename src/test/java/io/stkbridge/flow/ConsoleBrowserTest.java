@@ -119,6 +119,9 @@ class ConsoleBrowserTest {
         assertFalse(details.contains("708374149"), "phone numbers masked in the raw documents too");
         browser.findElement(By.id("reveal-phone")).click();
         wait.until(ExpectedConditions.textToBe(By.id("attempt-phone"), "254708374149"));
+        WebElement revealed = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#timeline .timeline-entry[data-kind='PHONE_REVEALED']")));
+        assertTrue(revealed.getText().contains("Full phone number shown to " + TestStack.OPERATOR_USER), revealed.getText());
         screenshot("attempt-paid");
 
         search("0708 374 149");
@@ -173,6 +176,8 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("attempt-status")));
         wait.until(d -> !d.findElements(By.cssSelector("#timeline .timeline-entry")).isEmpty());
         assertFalse(browser.findElement(By.id("query-now")).isDisplayed(), "no query button for a read-only agent");
+        assertTrue(browser.findElements(By.id("reveal-phone")).isEmpty(), "no reveal button for a read-only agent");
+        assertEquals("2547*****149", text(By.id("attempt-phone")));
         signOut();
     }
 

@@ -35,4 +35,14 @@ class PhoneNumbersTest {
     void masksAllButTheCountryCodeAndTheLastDigits(String phone, String masked) {
         assertEquals(masked, PhoneNumbers.mask(phone));
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "Call 0712345678, +254 712 345 678 or 712-345-678. | Call 2547*****678, 2547*****678 or 2547*****678.",
+            "{\"PartyA\":254112345678,\"Msisdn\":\"0112345678\"} | {\"PartyA\":2541*****678,\"Msisdn\":\"2541*****678\"}",
+            "ws_CO_23112026191828967558 20260101120000 TST1234567 174379 29115-34620561-1 | "
+                    + "ws_CO_23112026191828967558 20260101120000 TST1234567 174379 29115-34620561-1"})
+    void masksEveryMobileNumberInATextAndNothingElse(String text, String masked) {
+        assertEquals(masked, PhoneNumbers.maskIn(text));
+    }
 }

@@ -75,9 +75,15 @@ class RetentionTest {
         try (TestLedger ledger = TestLedger.open(database)) {
             MovableClock clock = new MovableClock();
             fill(ledger, clock.offsetNow());
+            PhoneAccess phoneAccess = new PhoneAccess(ledger.transactions, clock);
+            for (String id : List.of("due-0", "keep-waiting")) {
+                phoneAccess.reveal(id, "amina").orElseThrow();
+            }
             Retention retention = new Retention(ledger.transactions, clock, DAYS, 2);   // several batches
 
             assertEquals(6, retention.purge());
+            assertEquals(List.of("keep-waiting"), ledger.column("SELECT attempt_id FROM stk_phone_access"),
+                    "who saw a deleted attempt's phone number goes with it");
             assertEquals(KEPT, attempts(ledger));
             assertEquals(List.of("keep-corrected", "keep-corrected", "keep-recent", "keep-unpublished", "keep-unpublished",
                     "keep-waiting"), ledger.column("SELECT attempt_id FROM stk_outbox ORDER BY attempt_id"));

@@ -1,0 +1,1 @@
+DELETE FROM stk_phone_access WHERE attempt_id = ?
