@@ -221,15 +221,18 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
         int idleTimeout = settings.integer("stk.http.idle-timeout-seconds", "STK_HTTP_IDLE_TIMEOUT_SECONDS");
+        int requestTimeout = settings.integer("stk.http.request-timeout-seconds", "STK_HTTP_REQUEST_TIMEOUT_SECONDS");
         int maxConnections = settings.integer("stk.http.max-connections", "STK_HTTP_MAX_CONNECTIONS");
-        if (idleTimeout < 1 || maxConnections < 1) {
-            settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS must be at least 1");
+        if (idleTimeout < 1 || requestTimeout < 1 || maxConnections < 1) {
+            settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS, STK_HTTP_REQUEST_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS "
+                    + "must be at least 1");
         }
         int httpPort = settings.integer("camel.server.port", "STK_HTTP_PORT");
         int apiPort = settings.integer("stk.api.port", "STK_API_PORT");
         String apiHost = settings.optional("stk.api.host");
         long maxBodySize = settings.integer("camel.server.max-body-size", "STK_HTTP_MAX_BODY_BYTES");
-        ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, maxConnections, settings.flag("stk.http.h2c"));
+        ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, requestTimeout, maxConnections,
+                settings.flag("stk.http.h2c"));
         CallbackSources callbackSources = callbackSources(settings, clientAddresses);
         KafkaConnection kafka = KafkaConnection.read(settings, environment);
         settings.check();
