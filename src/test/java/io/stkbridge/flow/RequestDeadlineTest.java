@@ -80,11 +80,11 @@ class RequestDeadlineTest {
         try (Socket socket = connect(apiPort)) {
             String request = "GET /api/openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n";
             int third = request.length() / 3;
-            for (String piece : new String[] {request.substring(0, third), request.substring(third, 2 * third),
-                    request.substring(2 * third)}) {
-                write(socket, piece);
-                pause(socket, 200);
-            }
+            write(socket, request.substring(0, third));
+            pause(socket, 200);
+            write(socket, request.substring(third, 2 * third));
+            pause(socket, 200);
+            write(socket, request.substring(2 * third));
             assertEquals("HTTP/1.1 200 OK", readStatusLine(socket));
         }
     }
@@ -161,16 +161,27 @@ class RequestDeadlineTest {
         return readLine(socket.getInputStream());
     }
 
-    /** Reads the rest of a response with a Content-Length, so that the connection can carry the next one. */
+    /** Reads the rest of a response (sized or chunked), so that the connection can carry the next one. */
     private static void readResponseBody(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();
         int length = 0;
+        boolean chunked = false;
         for (String header = readLine(in); !header.isEmpty(); header = readLine(in)) {
-            if (header.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(header.substring("content-length:".length()).trim());
+            String lower = header.toLowerCase();
+            if (lower.startsWith("content-length:")) {
+                length = Integer.parseInt(lower.substring("content-length:".length()).trim());
             }
+            chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
         }
-        in.readNBytes(length);
+        if (!chunked) {
+            in.readNBytes(length);
+            return;
+        }
+        for (int size = Integer.parseInt(readLine(in), 16); size > 0; size = Integer.parseInt(readLine(in), 16)) {
+            in.readNBytes(size);
+            readLine(in);
+        }
+        readLine(in);
     }
 
     private static String readLine(InputStream in) throws IOException {
