@@ -6,17 +6,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
+import static io.stkbridge.testing.RawHttp.connect;
+import static io.stkbridge.testing.RawHttp.readLine;
+import static io.stkbridge.testing.RawHttp.readRestOfResponse;
+import static io.stkbridge.testing.RawHttp.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -85,7 +84,7 @@ class RequestDeadlineTest {
             write(socket, request.substring(third, 2 * third));
             pause(socket, 200);
             write(socket, request.substring(2 * third));
-            assertEquals("HTTP/1.1 200 OK", readStatusLine(socket));
+            assertEquals("HTTP/1.1 200 OK", readLine(socket));
         }
     }
 
@@ -94,14 +93,14 @@ class RequestDeadlineTest {
         try (Socket socket = connect(apiPort)) {
             String request = "GET /api/openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n";
             write(socket, request);
-            assertEquals("HTTP/1.1 200 OK", readStatusLine(socket));
-            readResponseBody(socket);
+            assertEquals("HTTP/1.1 200 OK", readLine(socket));
+            readRestOfResponse(socket);
             socket.setSoTimeout(DEADLINE_SECONDS * 2 * 1000);
             assertThrows(SocketTimeoutException.class, () -> socket.getInputStream().read(),
                     "nothing arrives and the connection is not closed while no request is under way");
             socket.setSoTimeout(30_000);
             write(socket, request);
-            assertEquals("HTTP/1.1 200 OK", readStatusLine(socket));
+            assertEquals("HTTP/1.1 200 OK", readLine(socket));
         }
     }
 
@@ -143,52 +142,5 @@ class RequestDeadlineTest {
         } finally {
             socket.setSoTimeout(before);
         }
-    }
-
-    private static Socket connect(int port) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-        socket.setSoTimeout(30_000);
-        return socket;
-    }
-
-    private static void write(Socket socket, String text) throws IOException {
-        socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-    }
-
-    private static String readStatusLine(Socket socket) throws IOException {
-        return readLine(socket.getInputStream());
-    }
-
-    /** Reads the rest of a response (sized or chunked), so that the connection can carry the next one. */
-    private static void readResponseBody(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        int length = 0;
-        boolean chunked = false;
-        for (String header = readLine(in); !header.isEmpty(); header = readLine(in)) {
-            String lower = header.toLowerCase();
-            if (lower.startsWith("content-length:")) {
-                length = Integer.parseInt(lower.substring("content-length:".length()).trim());
-            }
-            chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
-        }
-        if (!chunked) {
-            in.readNBytes(length);
-            return;
-        }
-        for (int size = Integer.parseInt(readLine(in), 16); size > 0; size = Integer.parseInt(readLine(in), 16)) {
-            in.readNBytes(size);
-            readLine(in);
-        }
-        readLine(in);
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
-            line.write(b);
-        }
-        return line.toString(StandardCharsets.US_ASCII).trim();
     }
 }
