@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
  * a byte now and then (slowloris) would otherwise hold its connection for ever; this closes it. Vert.x 4 has no such
  * option, so two handlers go around the decoder Vert.x puts in each connection's pipeline: the one before it sees raw
  * bytes (a request has begun), the one after it sees the decoded end of a request. Between requests a keep-alive
- * connection is left to the idle timeout.
+ * connection is left to the idle timeout, and so is a connection upgraded away from HTTP/1.x (h2c, WebSocket).
  */
 final class RequestDeadline {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestDeadline.class);
     /** The name Vert.x 4 gives the HTTP/1.x request decoder in a server connection's pipeline. */
     private static final String DECODER = "httpDecoder";
+    private static final String BEGINS = "stkRequestBegins";
+    private static final String ENDS = "stkRequestEnds";
 
     private final long timeoutMillis;
     /** Only touched on the connection's event loop, where every handler of its pipeline runs. */
@@ -39,13 +41,16 @@ final class RequestDeadline {
      * alone: a stream's headers come in frames the idle timeout already bounds.
      */
     static void install(HttpConnection connection, long timeoutMillis) {
-        ChannelPipeline pipeline = ((ConnectionBase) connection).channel().pipeline();
+        install(((ConnectionBase) connection).channel().pipeline(), timeoutMillis);
+    }
+
+    static void install(ChannelPipeline pipeline, long timeoutMillis) {
         if (pipeline.get(DECODER) == null) {
             return;
         }
         RequestDeadline deadline = new RequestDeadline(timeoutMillis);
-        pipeline.addBefore(DECODER, "stkRequestBegins", deadline.new Begins());
-        pipeline.addAfter(DECODER, "stkRequestEnds", deadline.new Ends());
+        pipeline.addBefore(DECODER, BEGINS, deadline.new Begins());
+        pipeline.addAfter(DECODER, ENDS, deadline.new Ends());
     }
 
     private void cancel() {
@@ -58,7 +63,14 @@ final class RequestDeadline {
     private final class Begins extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (deadline == null) {
+            if (ctx.pipeline().get(DECODER) == null) {
+                // upgraded (h2c, WebSocket): no more HTTP/1.x requests whose end could stop the clock
+                cancel();
+                if (ctx.pipeline().get(ENDS) != null) {
+                    ctx.pipeline().remove(ENDS);
+                }
+                ctx.pipeline().remove(this);
+            } else if (deadline == null) {
                 deadline = ctx.executor().schedule(() -> {
                     LOG.debug("HTTP request not received within {} ms on port {}: connection closed "
                             + "(STK_HTTP_REQUEST_TIMEOUT_SECONDS)", timeoutMillis, ctx.channel().localAddress());
