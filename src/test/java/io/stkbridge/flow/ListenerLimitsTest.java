@@ -34,8 +34,9 @@ class ListenerLimitsTest {
 
     @BeforeAll
     static void start() {
+        // the request deadline far off, so that only the idle timeout can close a stalled connection here
         stack = TestStack.start(Map.of("stk.http.idle-timeout-seconds", String.valueOf(IDLE_SECONDS),
-                "stk.http.max-connections", String.valueOf(MAX_CONNECTIONS)));
+                "stk.http.request-timeout-seconds", "3600", "stk.http.max-connections", String.valueOf(MAX_CONNECTIONS)));
     }
 
     @AfterAll
