@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Limits for every HTTP listener (callbacks, API and console, management): an idle timeout, so that a client that sends
  * headers announcing a large body and then stalls loses its connection; a deadline for receiving a whole request
- * ({@link RequestDeadline}), so that one trickling a byte now and then loses it too; at most so many open connections per listener;
- * HTTP/2 cleartext (h2c) off unless asked for. camel-platform-http-vertx 4.18 builds its servers' HttpServerOptions
+ * ({@link RequestDeadline}), so that one trickling a byte now and then loses it too; at most so many open connections
+ * per listener; HTTP/2 cleartext (h2c) off unless asked for. camel-platform-http-vertx 4.18 builds its servers' HttpServerOptions
  * itself with no way to add these, but it takes the Vert.x instance from the registry: this one hands out servers with
  * the limits applied and is otherwise the real Vert.x.
  */

@@ -37,8 +37,8 @@ final class RequestDeadline {
     }
 
     /**
-     * Puts the deadline on an HTTP/1.x connection. HTTP/2 connections (h2c or ALPN) have no such decoder and are left
-     * alone: a stream's headers come in frames the idle timeout already bounds.
+     * Puts the deadline on an HTTP/1.x connection. HTTP/2 connections (only with STK_HTTP2_CLEARTEXT) have no such
+     * decoder and are left to the idle timeout alone.
      */
     static void install(HttpConnection connection, long timeoutMillis) {
         install(((ConnectionBase) connection).channel().pipeline(), timeoutMillis);
