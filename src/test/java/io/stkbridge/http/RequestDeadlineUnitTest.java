@@ -23,10 +23,9 @@ class RequestDeadlineUnitTest {
     void aRequestTrickledPastTheDeadlineClosesTheConnection() {
         EmbeddedChannel channel = connection();
         receive(channel, "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n1234");
-        channel.advanceTimeBy(DEADLINE_MILLIS / 2, TimeUnit.MILLISECONDS);
+        elapse(channel, DEADLINE_MILLIS / 2);
         receive(channel, "5");
-        channel.advanceTimeBy(DEADLINE_MILLIS / 2, TimeUnit.MILLISECONDS);
-        channel.runScheduledPendingTasks();
+        elapse(channel, DEADLINE_MILLIS / 2);
         assertFalse(channel.isOpen(), "bytes kept coming, but the request was not whole within the deadline");
     }
 
@@ -34,12 +33,10 @@ class RequestDeadlineUnitTest {
     void theClockStopsAtARequestsEndAndStartsAgainAtTheNextOnesFirstByte() {
         EmbeddedChannel channel = connection();
         receive(channel, "GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
-        channel.advanceTimeBy(DEADLINE_MILLIS * 5, TimeUnit.MILLISECONDS);
-        channel.runScheduledPendingTasks();
+        elapse(channel, DEADLINE_MILLIS * 5);
         assertTrue(channel.isOpen(), "between requests the idle timeout decides");
         receive(channel, "GET /y HTTP/1.1\r\n");
-        channel.advanceTimeBy(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
-        channel.runScheduledPendingTasks();
+        elapse(channel, DEADLINE_MILLIS);
         assertFalse(channel.isOpen(), "the second request's head did not arrive within the deadline");
     }
 
@@ -49,8 +46,7 @@ class RequestDeadlineUnitTest {
         receive(channel, "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n");
         channel.pipeline().remove("httpDecoder");
         receive(channel, "frames of another protocol");
-        channel.advanceTimeBy(DEADLINE_MILLIS * 5, TimeUnit.MILLISECONDS);
-        channel.runScheduledPendingTasks();
+        elapse(channel, DEADLINE_MILLIS * 5);
         assertTrue(channel.isOpen());
     }
 
@@ -59,6 +55,12 @@ class RequestDeadlineUnitTest {
         channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder());
         RequestDeadline.install(channel.pipeline(), DEADLINE_MILLIS);
         return channel;
+    }
+
+    /** Moves the channel's clock on and runs what was due by then. */
+    private static void elapse(EmbeddedChannel channel, long millis) {
+        channel.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
     }
 
     private static void receive(EmbeddedChannel channel, String bytes) {
