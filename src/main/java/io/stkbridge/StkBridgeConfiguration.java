@@ -166,7 +166,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 millis(settings, "stk.query.retry-base-ms", "STK_QUERY_RETRY_BASE_MS"),
                 millis(settings, "stk.query.retry-max-ms", "STK_QUERY_RETRY_MAX_MS"),
                 millis(settings, "stk.query.give-up-after-ms", "STK_QUERY_GIVE_UP_AFTER_MS"),
-                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"));
+                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"),
+                settings.integer("stk.query.min-tries-before-unresolved", "STK_QUERY_MIN_TRIES_BEFORE_UNRESOLVED"));
+        if (querySchedule.minTries() < 1) {
+            settings.problem("STK_QUERY_MIN_TRIES_BEFORE_UNRESOLVED must be at least 1");
+        }
         int queryBatch = settings.integer("stk.query.batch-size", "STK_QUERY_BATCH_SIZE");
         int queryTps = settings.integer("stk.query.tps-per-shortcode", "STK_QUERY_TPS_PER_SHORTCODE");
         if (queryTps < 1) {

@@ -427,13 +427,15 @@ public class AttemptLedger {
             if (finalAnswer != null) {
                 return resolve(connection, current, finalAnswer, Source.QUERY, null);
             }
-            if (current.giveUpAt() != null && !now.isBefore(current.giveUpAt())) {
+            int queries = queryCount(connection, current.attemptId());
+            // the query_count of an accepted attempt counts its earlier queries without a result; this one is the next
+            if (schedule.givesUp(current.giveUpAt(), queries + 1, now)) {
                 Attempt unresolved = resolve(connection, current, Resolution.of(Status.UNKNOWN, "UNRESOLVED", false, null,
-                        "no result from callback or query within the window: needs review"), Source.QUERY, null);
+                        "no result from callback or " + (queries + 1) + " queries within the window: needs review"),
+                        Source.QUERY, null);
                 queryIfAwaiting(connection, unresolved.attemptId());
                 return unresolved;
             }
-            int queries = queryCount(connection, current.attemptId());
             exactlyOne(update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
                     current.attemptId()), "query rescheduled", current.attemptId());
             LOG.info("Attempt {}: query answer {} ({}), asking again later", current.attemptId(), interpretation,

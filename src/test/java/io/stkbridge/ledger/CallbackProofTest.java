@@ -29,7 +29,7 @@ class CallbackProofTest {
     private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofMinutes(8),
-                        Duration.ofMinutes(1)), "instance-a", WINDOW);
+                        Duration.ofMinutes(1), 5), "instance-a", WINDOW);
     }
 
     private static void accepted(TestLedger ledger, String attemptId, OffsetDateTime at) {

@@ -33,7 +33,7 @@ class RemovedMerchantTest {
     private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
-                        Duration.ofMinutes(1)), "instance-a");
+                        Duration.ofMinutes(1), 5), "instance-a");
     }
 
     /** An ACCEPTED attempt of the merchant whose first query is due now. */
