@@ -42,9 +42,13 @@ public class TpsLimiter {
         this.clock = clock;
     }
 
+    public double perSecond(String shortcode) {
+        return perSecondByShortcode.getOrDefault(shortcode, perSecond);
+    }
+
     /** Waits for a permit: the calling consumer thread slows down, which is how the intake is throttled. */
     public void acquire(String shortcode) throws InterruptedException {
-        double limit = perSecondByShortcode.getOrDefault(shortcode, perSecond);
+        double limit = perSecond(shortcode);
         while (!tryAcquire(shortcode)) {
             Thread.sleep(Math.max(1, (long) (1000 / limit / 2)));
         }
@@ -53,7 +57,7 @@ public class TpsLimiter {
     public boolean tryAcquire(String shortcode) {
         long now = clock.millis();
         Bucket bucket = buckets.computeIfAbsent(shortcode,
-                key -> new Bucket(perSecondByShortcode.getOrDefault(key, perSecond), now));
+                key -> new Bucket(perSecond(key), now));
         synchronized (bucket) {
             double rate = bucket.perSecond;
             bucket.tokens = Math.min(rate, bucket.tokens + (now - bucket.refilledAtMillis) * rate / 1000.0);

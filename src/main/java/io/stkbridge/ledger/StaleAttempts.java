@@ -1,13 +1,21 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 import io.stkbridge.daraja.TpsLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The sweeper's choices: which waiting attempts to query now, within the per-shortcode query rate. */
+/**
+ * The sweeper's choices: which waiting attempts to query now. Each sweep claims, oldest first, as many attempts per
+ * shortcode as its query rate allows until the next sweep (rate × interval), and each query then waits for its turn
+ * under that rate: the configured per-shortcode rate is what reaches Daraja, however large the backlog.
+ */
 public class StaleAttempts {
 
     private static final Logger LOG = LoggerFactory.getLogger(StaleAttempts.class);
@@ -15,28 +23,47 @@ public class StaleAttempts {
     private final AttemptLedger ledger;
     private final Merchants merchants;
     private final TpsLimiter queryRate;
+    private final Duration sweepInterval;
     private final int batchSize;
     private final String instanceId;
 
-    public StaleAttempts(AttemptLedger ledger, Merchants merchants, TpsLimiter queryRate, int batchSize, String instanceId) {
+    /** @param batchSize most interrupted pushes closed per sweep (queries are bounded by the rate instead) */
+    public StaleAttempts(AttemptLedger ledger, Merchants merchants, TpsLimiter queryRate, Duration sweepInterval,
+                         int batchSize, String instanceId) {
         this.ledger = ledger;
         this.merchants = merchants;
         this.queryRate = queryRate;
+        this.sweepInterval = sweepInterval;
         this.batchSize = batchSize;
         this.instanceId = instanceId;
     }
 
+    /** Queries one sweep can send for a shortcode at its rate: a smaller claim would leave part of the rate unused. */
+    int perSweep(String shortcode) {
+        return (int) Math.max(1, Math.ceil(queryRate.perSecond(shortcode) * sweepInterval.toMillis() / 1000.0));
+    }
+
     public List<Attempt> claimDue() {
-        List<Attempt> due = ledger.claimDueForQuery(batchSize, instanceId,
+        int limit = merchants.all().stream().map(Merchant::shortcode).distinct().mapToInt(this::perSweep).sum();
+        Map<String, Integer> claimedByShortcode = new HashMap<>();
+        List<Attempt> due = ledger.claimDueForQuery(limit, instanceId,
                 attempt -> merchants.isConfigured(attempt.merchant()),
-                attempt -> queryRate.tryAcquire(merchants.byName(attempt.merchant()).shortcode()));
+                attempt -> {
+                    String shortcode = merchants.byName(attempt.merchant()).shortcode();
+                    int claimed = claimedByShortcode.getOrDefault(shortcode, 0);
+                    if (claimed >= perSweep(shortcode)) {
+                        return false;
+                    }
+                    claimedByShortcode.put(shortcode, claimed + 1);
+                    return true;
+                });
         if (!due.isEmpty()) {
             LOG.info("Querying Daraja for {} attempt(s) still waiting for their result", due.size());
         }
         return due;
     }
 
-    /** A query forced over HTTP or Kafka waits for its turn under the same per-shortcode query rate as the sweeper's. */
+    /** Every query, the sweeper's and one forced over HTTP or Kafka, waits for its turn under the per-shortcode rate. */
     public void awaitQueryTurn(Attempt attempt) throws InterruptedException {
         queryRate.acquire(merchants.byName(attempt.merchant()).shortcode());
     }

@@ -55,10 +55,10 @@ class RemovedMerchantTest {
             accepted(ledger, "gone-2", "gone", start.minusSeconds(1));
             accepted(ledger, "kept-1", "shop", start);
             StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONLY_SHOP,
-                    new TpsLimiter(50, clock), 2, "instance-a");
+                    new TpsLimiter(50, clock), Duration.ofMillis(40), 2, "instance-a");
             clock.advance(Duration.ofMinutes(1));
 
-            // a sweep of 2: the orphans come first and are set aside, without failing the sweep
+            // a sweep of 2 (50 queries/s × 40 ms): the orphans come first and are set aside, without failing the sweep
             assertEquals(List.of(), sweeper.claimDue());
             assertEquals(List.of("ACCEPTED", "ACCEPTED"), ledger.column(
                     "SELECT status FROM stk_attempt WHERE merchant = 'gone' ORDER BY attempt_id"), "left waiting for their callback");
