@@ -344,7 +344,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
         registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
                 busyRetryDelay, workSlots));
-        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock),
+        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, TpsLimiter.evenlySpaced(Math.max(queryTps, 1), clock),
                 millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId));
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", apiAccess);
