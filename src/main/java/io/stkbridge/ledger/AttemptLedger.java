@@ -553,10 +553,19 @@ public class AttemptLedger {
      */
     public List<Attempt> claimDueForQuery(int limit, String claimant, java.util.function.Predicate<Attempt> queryable,
                                           java.util.function.Predicate<Attempt> admit) {
+        return claimDueForQuery(null, limit, claimant, queryable, admit);
+    }
+
+    /** As the other {@code claimDueForQuery}, only the merchant's attempts (all if null). */
+    public List<Attempt> claimDueForQuery(String merchant, int limit, String claimant,
+                                          java.util.function.Predicate<Attempt> queryable,
+                                          java.util.function.Predicate<Attempt> admit) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             List<Attempt> claimed = new ArrayList<>();
-            for (String attemptId : ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)) {
+            List<String> due = merchant == null ? ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)
+                    : ids(connection, Sql.of("attempt-due-for-query-of-merchant"), now, now, merchant, limit);
+            for (String attemptId : due) {
                 Attempt attempt = load(connection, "attempt-by-id", attemptId).orElseThrow();
                 if (attempt.status().isFinal()) {
                     // queried only to verify a success callback: for an attempt whose push answer was lost, with the

@@ -7,7 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +30,10 @@ public class StaleAttempts {
     private final int batchSize;
     private final String instanceId;
 
-    /** @param batchSize most interrupted pushes closed per sweep (queries are bounded by the rate instead) */
+    /**
+     * @param batchSize most interrupted pushes closed, and most attempts looked at after the merchants' own claims, per
+     *                  sweep (queries are bounded by the rate instead)
+     */
     public StaleAttempts(AttemptLedger ledger, Merchants merchants, TpsLimiter queryRate, Duration sweepInterval,
                          int batchSize, String instanceId) {
         this.ledger = ledger;
@@ -44,23 +50,44 @@ public class StaleAttempts {
     }
 
     public List<Attempt> claimDue() {
-        int limit = merchants.all().stream().map(Merchant::shortcode).distinct().mapToInt(this::perSweep).sum();
         Map<String, Integer> claimedByShortcode = new HashMap<>();
-        List<Attempt> due = ledger.claimDueForQuery(limit, instanceId,
-                attempt -> merchants.isConfigured(attempt.merchant()),
-                attempt -> {
-                    String shortcode = merchants.byName(attempt.merchant()).shortcode();
-                    int claimed = claimedByShortcode.getOrDefault(shortcode, 0);
-                    if (claimed >= perSweep(shortcode)) {
-                        return false;
-                    }
-                    claimedByShortcode.put(shortcode, claimed + 1);
-                    return true;
-                });
+        java.util.function.Predicate<Attempt> withinBudget = attempt -> {
+            String shortcode = merchants.byName(attempt.merchant()).shortcode();
+            int claimed = claimedByShortcode.getOrDefault(shortcode, 0);
+            if (claimed >= perSweep(shortcode)) {
+                return false;
+            }
+            claimedByShortcode.put(shortcode, claimed + 1);
+            return true;
+        };
+        // merchant by merchant, so that one merchant's backlog never hides another's due attempts
+        List<Attempt> due = new ArrayList<>();
+        for (Merchant merchant : merchants.all()) {
+            due.addAll(ledger.claimDueForQuery(merchant.name(), perSweep(merchant.shortcode()), instanceId,
+                    attempt -> true, withinBudget));
+        }
+        // then whatever is left: attempts of merchants no longer configured are set aside there
+        due.addAll(ledger.claimDueForQuery(batchSize, instanceId, attempt -> merchants.isConfigured(attempt.merchant()),
+                withinBudget));
         if (!due.isEmpty()) {
             LOG.info("Querying Daraja for {} attempt(s) still waiting for their result", due.size());
         }
-        return due;
+        return takingTurns(due);
+    }
+
+    /**
+     * The claimed attempts, oldest first within each shortcode, the shortcodes taking turns: the sweep's threads then
+     * wait for every shortcode's rate at once, instead of all waiting for the one with the oldest backlog.
+     */
+    private List<Attempt> takingTurns(List<Attempt> oldestFirst) {
+        Map<String, ArrayDeque<Attempt>> byShortcode = new LinkedHashMap<>();
+        oldestFirst.forEach(attempt -> byShortcode.computeIfAbsent(merchants.byName(attempt.merchant()).shortcode(),
+                shortcode -> new ArrayDeque<>()).add(attempt));
+        List<Attempt> turns = new ArrayList<>(oldestFirst.size());
+        while (turns.size() < oldestFirst.size()) {
+            byShortcode.values().stream().filter(queue -> !queue.isEmpty()).forEach(queue -> turns.add(queue.poll()));
+        }
+        return turns;
     }
 
     /** Every query, the sweeper's and one forced over HTTP or Kafka, waits for its turn under the per-shortcode rate. */

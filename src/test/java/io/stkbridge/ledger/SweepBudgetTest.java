@@ -1,0 +1,63 @@
+package io.stkbridge.ledger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.daraja.Merchant;
+import io.stkbridge.daraja.Merchants;
+import io.stkbridge.daraja.TpsLimiter;
+import io.stkbridge.outcome.OutcomeEvents;
+import io.stkbridge.testing.MovableClock;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What one sweep claims: per shortcode, as many attempts as its query rate allows until the next sweep (here 20/s ×
+ * 100 ms = 2), oldest first by acceptance however their next query times fall, the shortcodes taking turns. On H2 and on
+ * PostgreSQL.
+ */
+class SweepBudgetTest {
+
+    static final Merchants TWO_SHORTCODES = new Merchants(List.of(
+            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", ""),
+            new Merchant("till", "600100", "600100", Merchant.PAY_BILL, "key-till", "s", "pk", "", "")));
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void eachShortcodeGetsRateTimesIntervalOldestFirstTakingTurns(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            // a-1 is the oldest, but its retry falls due after the younger ones' first queries
+            accepted(ledger, "a-1", "shop", start.minusSeconds(50), start.minusSeconds(1));
+            accepted(ledger, "a-2", "shop", start.minusSeconds(40), start.minusSeconds(9));
+            accepted(ledger, "b-1", "till", start.minusSeconds(30), start.minusSeconds(8));
+            accepted(ledger, "a-3", "shop", start.minusSeconds(20), start.minusSeconds(7));
+            accepted(ledger, "b-2", "till", start.minusSeconds(10), start.minusSeconds(6));
+            AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
+                    new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
+            StaleAttempts sweeper = new StaleAttempts(attempts, TWO_SHORTCODES, TpsLimiter.evenlySpaced(20, clock),
+                    Duration.ofMillis(100), 10, "instance-a");
+
+            assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
+            assertEquals(List.of("a-3"), ids(sweeper.claimDue()), "the shortcode's third waits for the next sweep");
+        }
+    }
+
+    private static void accepted(TestLedger ledger, String attemptId, String merchant, OffsetDateTime acceptedAt,
+                                 OffsetDateTime nextQueryAt) {
+        ledger.attempt(attemptId, "ACCEPTED", acceptedAt, null);
+        ledger.execute("UPDATE stk_attempt SET merchant = ?, amount = 10, phone_number = '254708374149', "
+                        + "checkout_request_id = ?, next_query_at = ?, give_up_at = ? WHERE attempt_id = ?",
+                merchant, "ws_CO_" + attemptId, nextQueryAt, acceptedAt.plusMinutes(8), attemptId);
+    }
+
+    private static List<String> ids(List<Attempt> attempts) {
+        return attempts.stream().map(Attempt::attemptId).toList();
+    }
+}
