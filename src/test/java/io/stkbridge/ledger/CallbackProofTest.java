@@ -33,10 +33,7 @@ class CallbackProofTest {
     }
 
     private static void accepted(TestLedger ledger, String attemptId, OffsetDateTime at) {
-        ledger.attempt(attemptId, "ACCEPTED", at, null);
-        ledger.execute("UPDATE stk_attempt SET merchant = 'shop', amount = 10, phone_number = ?, checkout_request_id = ?, "
-                + "next_query_at = ?, give_up_at = ? WHERE attempt_id = ?", PHONE, "ws_CO_" + attemptId, at.plusSeconds(30),
-                at.plusMinutes(8), attemptId);
+        ledger.accepted(attemptId, "shop", at, at.plusSeconds(30), at.plusMinutes(8));
     }
 
     private static String success(String attemptId, String items) {

@@ -38,10 +38,7 @@ class RemovedMerchantTest {
 
     /** An ACCEPTED attempt of the merchant whose first query is due now. */
     private static void accepted(TestLedger ledger, String attemptId, String merchant, OffsetDateTime acceptedAt) {
-        ledger.attempt(attemptId, "ACCEPTED", acceptedAt, null);
-        ledger.execute("UPDATE stk_attempt SET merchant = ?, amount = 10, phone_number = '254708374149', "
-                        + "checkout_request_id = ?, next_query_at = ?, give_up_at = ? WHERE attempt_id = ?",
-                merchant, "ws_CO_" + attemptId, acceptedAt.plusSeconds(30), acceptedAt.plus(GIVE_UP), attemptId);
+        ledger.accepted(attemptId, merchant, acceptedAt, acceptedAt.plusSeconds(30), acceptedAt.plus(GIVE_UP));
     }
 
     @ParameterizedTest

@@ -33,11 +33,11 @@ class SweepBudgetTest {
             MovableClock clock = new MovableClock();
             OffsetDateTime start = clock.offsetNow();
             // a-1 is the oldest, but its retry falls due after the younger ones' first queries
-            accepted(ledger, "a-1", "shop", start.minusSeconds(50), start.minusSeconds(1));
-            accepted(ledger, "a-2", "shop", start.minusSeconds(40), start.minusSeconds(9));
-            accepted(ledger, "b-1", "till", start.minusSeconds(30), start.minusSeconds(8));
-            accepted(ledger, "a-3", "shop", start.minusSeconds(20), start.minusSeconds(7));
-            accepted(ledger, "b-2", "till", start.minusSeconds(10), start.minusSeconds(6));
+            ledger.accepted("a-1", "shop", start.minusSeconds(50), start.minusSeconds(1), start.plusMinutes(8));
+            ledger.accepted("a-2", "shop", start.minusSeconds(40), start.minusSeconds(9), start.plusMinutes(8));
+            ledger.accepted("b-1", "till", start.minusSeconds(30), start.minusSeconds(8), start.plusMinutes(8));
+            ledger.accepted("a-3", "shop", start.minusSeconds(20), start.minusSeconds(7), start.plusMinutes(8));
+            ledger.accepted("b-2", "till", start.minusSeconds(10), start.minusSeconds(6), start.plusMinutes(8));
             AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
                     new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30),
                     Duration.ofMinutes(2), Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
@@ -47,14 +47,6 @@ class SweepBudgetTest {
             assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
             assertEquals(List.of("a-3"), ids(sweeper.claimDue()), "the shortcode's third waits for the next sweep");
         }
-    }
-
-    private static void accepted(TestLedger ledger, String attemptId, String merchant, OffsetDateTime acceptedAt,
-                                 OffsetDateTime nextQueryAt) {
-        ledger.attempt(attemptId, "ACCEPTED", acceptedAt, null);
-        ledger.execute("UPDATE stk_attempt SET merchant = ?, amount = 10, phone_number = '254708374149', "
-                        + "checkout_request_id = ?, next_query_at = ?, give_up_at = ? WHERE attempt_id = ?",
-                merchant, "ws_CO_" + attemptId, nextQueryAt, acceptedAt.plusMinutes(8), attemptId);
     }
 
     private static List<String> ids(List<Attempt> attempts) {

@@ -34,10 +34,7 @@ class UnresolvedAfterTriesTest {
         try (TestLedger ledger = TestLedger.open(database)) {
             MovableClock clock = new MovableClock();
             OffsetDateTime acceptedAt = clock.offsetNow();
-            ledger.attempt("a-1", "ACCEPTED", acceptedAt, null);
-            ledger.execute("UPDATE stk_attempt SET merchant = 'shop', amount = 10, phone_number = '254708374149', "
-                    + "checkout_request_id = 'ws_CO_a-1', next_query_at = ?, give_up_at = ? WHERE attempt_id = 'a-1'",
-                    acceptedAt.plusSeconds(30), acceptedAt.plus(GIVE_UP));
+            ledger.accepted("a-1", "shop", acceptedAt, acceptedAt.plusSeconds(30), acceptedAt.plus(GIVE_UP));
             AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
                     new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), RETRY_MAX,
                     GIVE_UP, Duration.ofMinutes(1), MIN_TRIES), "instance-a");
