@@ -284,6 +284,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
                 querySchedule, instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
+        StaleAttempts staleAttempts = new StaleAttempts(ledger, merchants, TpsLimiter.evenlySpaced(Math.max(queryTps, 1), clock),
+                millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId);
 
         Registry registry = context.getRegistry();
         VertxPlatformHttpServer apiServer = ApiListener.install(context, apiHost, apiPort, httpPort, maxBodySize);
@@ -306,7 +308,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
         DarajaTokenHealth tokenHealth = new DarajaTokenHealth(merchants, tokens);
         context.addStartupListener((started, alreadyStarted) -> {
-            new LedgerGauges(dataSource, outbox, clock).bindTo(meters.get());
+            new LedgerGauges(dataSource, outbox, staleAttempts, clock).bindTo(meters.get());
             metrics.registerAtZero(merchants.all());
             HealthCheckRegistry health = HealthCheckRegistry.get(started);
             if (health != null) {
@@ -344,8 +346,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
         registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
                 busyRetryDelay, workSlots));
-        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, TpsLimiter.evenlySpaced(Math.max(queryTps, 1), clock),
-                millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId));
+        registry.bind("staleAttempts", staleAttempts);
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", apiAccess);
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),

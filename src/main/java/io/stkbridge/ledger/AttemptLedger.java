@@ -597,6 +597,22 @@ public class AttemptLedger {
         });
     }
 
+    /** Attempts whose query is due now (claimed or not), by merchant. */
+    public java.util.Map<String, Long> dueForQueryByMerchant() {
+        return transactions.inTransaction(connection -> {
+            java.util.Map<String, Long> due = new java.util.HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement(Sql.of("attempts-due-for-query-by-merchant"))) {
+                bind(select, now());
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        due.put(rows.getString(1), rows.getLong(2));
+                    }
+                }
+            }
+            return due;
+        });
+    }
+
     /**
      * An accepted attempt whose merchant is no longer configured cannot be queried (no credentials), but its callback
      * may still come: it waits for it until its give-up time, and then becomes UNKNOWN {@code UNRESOLVED} with the reason,

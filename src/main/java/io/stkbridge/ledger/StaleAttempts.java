@@ -90,6 +90,28 @@ public class StaleAttempts {
         return turns;
     }
 
+    /** Attempts due for a query now, and how long this instance takes to query them all at its rate. */
+    public record QueryBacklog(long attempts, double drainSeconds) {
+    }
+
+    /**
+     * The backlog by shortcode, each drained at its own rate at once: the longest of them is the drain time. Attempts
+     * of merchants no longer configured count in the backlog but are never queried, so not in the drain time.
+     */
+    public QueryBacklog queryBacklog() {
+        Map<String, Long> dueByShortcode = new HashMap<>();
+        long attempts = 0;
+        for (Map.Entry<String, Long> due : ledger.dueForQueryByMerchant().entrySet()) {
+            attempts += due.getValue();
+            if (merchants.isConfigured(due.getKey())) {
+                dueByShortcode.merge(merchants.byName(due.getKey()).shortcode(), due.getValue(), Long::sum);
+            }
+        }
+        double drainSeconds = dueByShortcode.entrySet().stream()
+                .mapToDouble(due -> due.getValue() / queryRate.perSecond(due.getKey())).max().orElse(0);
+        return new QueryBacklog(attempts, drainSeconds);
+    }
+
     /** Every query, the sweeper's and one forced over HTTP or Kafka, waits for its turn under the per-shortcode rate. */
     public void awaitQueryTurn(Attempt attempt) throws InterruptedException {
         queryRate.acquire(merchants.byName(attempt.merchant()).shortcode());

@@ -16,7 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * What one sweep claims: per shortcode, as many attempts as its query rate allows until the next sweep (here 20/s ×
+ * The query backlog, and what one sweep claims: per shortcode, as many attempts as its query rate allows until the next sweep (here 20/s ×
  * 100 ms = 2), oldest first by acceptance however their next query times fall, the shortcodes taking turns. On H2 and on
  * PostgreSQL.
  */
@@ -38,15 +38,40 @@ class SweepBudgetTest {
             ledger.accepted("b-1", "till", start.minusSeconds(30), start.minusSeconds(8), start.plusMinutes(8));
             ledger.accepted("a-3", "shop", start.minusSeconds(20), start.minusSeconds(7), start.plusMinutes(8));
             ledger.accepted("b-2", "till", start.minusSeconds(10), start.minusSeconds(6), start.plusMinutes(8));
-            AttemptLedger attempts = new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null,
-                    new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30),
-                    Duration.ofMinutes(2), Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
-            StaleAttempts sweeper = new StaleAttempts(attempts, TWO_SHORTCODES, TpsLimiter.evenlySpaced(20, clock),
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.evenlySpaced(20, clock),
                     Duration.ofMillis(100), 10, "instance-a");
 
             assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
             assertEquals(List.of("a-3"), ids(sweeper.claimDue()), "the shortcode's third waits for the next sweep");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void theQueryBacklogIsWhatIsDueNowAndDrainsAtEachShortcodesRate(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            for (String[] attempt : new String[][] {{"a-1", "shop"}, {"a-2", "shop"}, {"a-3", "shop"}, {"b-1", "till"},
+                    {"b-2", "till"}, {"c-1", "gone"}}) {
+                ledger.accepted(attempt[0], attempt[1], start.minusMinutes(1), start.minusSeconds(1), start.plusMinutes(8));
+            }
+            ledger.accepted("a-4", "shop", start, start.plusSeconds(30), start.plusMinutes(8));
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES,
+                    TpsLimiter.evenlySpaced(2, clock), Duration.ofSeconds(5), 10, "instance-a");
+
+            // shop: 3 at 2 per second, till: 2 at the same time; "gone" is no longer configured and never queried
+            assertEquals(new StaleAttempts.QueryBacklog(6, 1.5), sweeper.queryBacklog());
+            sweeper.claimDue();
+            assertEquals(new StaleAttempts.QueryBacklog(5, 1.5), sweeper.queryBacklog(),
+                    "claimed is not yet queried; the orphan was set aside until its give-up time");
+        }
+    }
+
+    private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
+        return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
+                new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2),
+                        Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
     }
 
     private static List<String> ids(List<Attempt> attempts) {
