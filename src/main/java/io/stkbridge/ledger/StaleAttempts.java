@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The sweeper's choices: which waiting attempts to query now. Each sweep claims, oldest first, as many attempts per
@@ -51,7 +52,7 @@ public class StaleAttempts {
 
     public List<Attempt> claimDue() {
         Map<String, Integer> claimedByShortcode = new HashMap<>();
-        java.util.function.Predicate<Attempt> withinBudget = attempt -> {
+        Predicate<Attempt> withinBudget = attempt -> {
             String shortcode = merchants.byName(attempt.merchant()).shortcode();
             int claimed = claimedByShortcode.getOrDefault(shortcode, 0);
             if (claimed >= perSweep(shortcode)) {
