@@ -166,7 +166,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 millis(settings, "stk.query.retry-base-ms", "STK_QUERY_RETRY_BASE_MS"),
                 millis(settings, "stk.query.retry-max-ms", "STK_QUERY_RETRY_MAX_MS"),
                 millis(settings, "stk.query.give-up-after-ms", "STK_QUERY_GIVE_UP_AFTER_MS"),
-                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"));
+                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"),
+                settings.integer("stk.query.min-tries-before-unresolved", "STK_QUERY_MIN_TRIES_BEFORE_UNRESOLVED"));
+        if (querySchedule.minTries() < 1) {
+            settings.problem("STK_QUERY_MIN_TRIES_BEFORE_UNRESOLVED must be at least 1");
+        }
         int queryBatch = settings.integer("stk.query.batch-size", "STK_QUERY_BATCH_SIZE");
         int queryTps = settings.integer("stk.query.tps-per-shortcode", "STK_QUERY_TPS_PER_SHORTCODE");
         if (queryTps < 1) {
@@ -283,6 +287,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
                 querySchedule, instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
+        StaleAttempts staleAttempts = new StaleAttempts(ledger, merchants, TpsLimiter.evenlySpaced(Math.max(queryTps, 1), clock),
+                millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId);
 
         Registry registry = context.getRegistry();
         VertxPlatformHttpServer apiServer = ApiListener.install(context, apiHost, apiPort, httpPort, maxBodySize);
@@ -305,7 +311,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
         DarajaTokenHealth tokenHealth = new DarajaTokenHealth(merchants, tokens);
         context.addStartupListener((started, alreadyStarted) -> {
-            new LedgerGauges(dataSource, outbox, clock).bindTo(meters.get());
+            new LedgerGauges(dataSource, outbox, staleAttempts, clock).bindTo(meters.get());
             metrics.registerAtZero(merchants.all());
             HealthCheckRegistry health = HealthCheckRegistry.get(started);
             if (health != null) {
@@ -343,8 +349,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
         registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
                 busyRetryDelay, workSlots));
-        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock), queryBatch,
-                instanceId));
+        registry.bind("staleAttempts", staleAttempts);
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", apiAccess);
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),
