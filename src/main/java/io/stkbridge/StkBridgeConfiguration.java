@@ -173,7 +173,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 millis(settings, "stk.query.retry-base-ms", "STK_QUERY_RETRY_BASE_MS"),
                 millis(settings, "stk.query.retry-max-ms", "STK_QUERY_RETRY_MAX_MS"),
                 millis(settings, "stk.query.give-up-after-ms", "STK_QUERY_GIVE_UP_AFTER_MS"),
-                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"));
+                millis(settings, "stk.query.lease-ms", "STK_QUERY_LEASE_MS"),
+                settings.integer("stk.query.min-tries-before-unresolved", "STK_QUERY_MIN_TRIES_BEFORE_UNRESOLVED"));
+        if (querySchedule.minTries() < 1) {
+            settings.problem("STK_QUERY_MIN_TRIES_BEFORE_UNRESOLVED must be at least 1");
+        }
         int queryBatch = settings.integer("stk.query.batch-size", "STK_QUERY_BATCH_SIZE");
         int queryTps = settings.integer("stk.query.tps-per-shortcode", "STK_QUERY_TPS_PER_SHORTCODE");
         if (queryTps < 1) {
@@ -228,15 +232,18 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
         int idleTimeout = settings.integer("stk.http.idle-timeout-seconds", "STK_HTTP_IDLE_TIMEOUT_SECONDS");
+        int requestTimeout = settings.integer("stk.http.request-timeout-seconds", "STK_HTTP_REQUEST_TIMEOUT_SECONDS");
         int maxConnections = settings.integer("stk.http.max-connections", "STK_HTTP_MAX_CONNECTIONS");
-        if (idleTimeout < 1 || maxConnections < 1) {
-            settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS must be at least 1");
+        if (idleTimeout < 1 || requestTimeout < 1 || maxConnections < 1) {
+            settings.problem("STK_HTTP_IDLE_TIMEOUT_SECONDS, STK_HTTP_REQUEST_TIMEOUT_SECONDS and STK_HTTP_MAX_CONNECTIONS "
+                    + "must be at least 1");
         }
         int httpPort = settings.integer("camel.server.port", "STK_HTTP_PORT");
         int apiPort = settings.integer("stk.api.port", "STK_API_PORT");
         String apiHost = settings.optional("stk.api.host");
         long maxBodySize = settings.integer("camel.server.max-body-size", "STK_HTTP_MAX_BODY_BYTES");
-        ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, maxConnections, settings.flag("stk.http.h2c"));
+        ListenerLimits listenerLimits = new ListenerLimits(idleTimeout, requestTimeout, maxConnections,
+                settings.flag("stk.http.h2c"));
         CallbackSources callbackSources = callbackSources(settings, clientAddresses);
         KafkaConnection kafka = KafkaConnection.read(settings, environment);
         settings.check();
@@ -288,6 +295,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions callbackTransactions = new Transactions(callbackDataSource);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
                 querySchedule, instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
+        StaleAttempts staleAttempts = new StaleAttempts(ledger, merchants, TpsLimiter.evenlySpaced(Math.max(queryTps, 1), clock),
+                millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId);
 
         Registry registry = context.getRegistry();
         VertxPlatformHttpServer apiServer = ApiListener.install(context, apiHost, apiPort, httpPort, maxBodySize);
@@ -310,7 +319,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 settings.integer("stk.health.max-outbox-backlog", "STK_HEALTH_MAX_OUTBOX_BACKLOG"));
         DarajaTokenHealth tokenHealth = new DarajaTokenHealth(merchants, tokens);
         context.addStartupListener((started, alreadyStarted) -> {
-            new LedgerGauges(dataSource, outbox, clock).bindTo(meters.get());
+            new LedgerGauges(dataSource, outbox, staleAttempts, clock).bindTo(meters.get());
             metrics.registerAtZero(merchants.all());
             HealthCheckRegistry health = HealthCheckRegistry.get(started);
             if (health != null) {
@@ -348,8 +357,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
         registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
                 busyRetryDelay, workSlots));
-        registry.bind("staleAttempts", new StaleAttempts(ledger, merchants, new TpsLimiter(Math.max(queryTps, 1), clock), queryBatch,
-                instanceId));
+        registry.bind("staleAttempts", staleAttempts);
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", apiAccess);
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),

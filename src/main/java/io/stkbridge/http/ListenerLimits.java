@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Limits for every HTTP listener (callbacks, API and console, management): an idle timeout, so that a client that sends
- * headers announcing a large body and then stalls loses its connection; at most so many open connections per listener;
- * HTTP/2 cleartext (h2c) off unless asked for. camel-platform-http-vertx 4.18 builds its servers' HttpServerOptions
+ * headers announcing a large body and then stalls loses its connection; a deadline for receiving a whole request
+ * ({@link RequestDeadline}), so that one trickling a byte now and then loses it too; at most so many open connections
+ * per listener; HTTP/2 cleartext (h2c) off unless asked for. camel-platform-http-vertx 4.18 builds its servers' HttpServerOptions
  * itself with no way to add these, but it takes the Vert.x instance from the registry: this one hands out servers with
  * the limits applied and is otherwise the real Vert.x.
  */
@@ -25,11 +26,13 @@ public final class ListenerLimits {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerLimits.class);
 
     private final int idleTimeoutSeconds;
+    private final int requestTimeoutSeconds;
     private final int maxConnections;
     private final boolean http2Cleartext;
 
-    public ListenerLimits(int idleTimeoutSeconds, int maxConnections, boolean http2Cleartext) {
+    public ListenerLimits(int idleTimeoutSeconds, int requestTimeoutSeconds, int maxConnections, boolean http2Cleartext) {
         this.idleTimeoutSeconds = idleTimeoutSeconds;
+        this.requestTimeoutSeconds = requestTimeoutSeconds;
         this.maxConnections = maxConnections;
         this.http2Cleartext = http2Cleartext;
     }
@@ -70,6 +73,7 @@ public final class ListenerLimits {
                 connection.close();
                 return;
             }
+            RequestDeadline.install(connection, TimeUnit.SECONDS.toMillis(requestTimeoutSeconds));
             connection.closeHandler(closed -> {
                 if (open.decrementAndGet() < maxConnections) {
                     full.set(false);

@@ -427,13 +427,15 @@ public class AttemptLedger {
             if (finalAnswer != null) {
                 return resolve(connection, current, finalAnswer, Source.QUERY, null);
             }
-            if (current.giveUpAt() != null && !now.isBefore(current.giveUpAt())) {
+            int queries = queryCount(connection, current.attemptId());
+            // the query_count of an accepted attempt counts its earlier queries without a result; this one is the next
+            if (schedule.givesUp(current.giveUpAt(), queries + 1, now)) {
                 Attempt unresolved = resolve(connection, current, Resolution.of(Status.UNKNOWN, "UNRESOLVED", false, null,
-                        "no result from callback or query within the window: needs review"), Source.QUERY, null);
+                        "no result from callback or " + (queries + 1) + " queries within the window: needs review"),
+                        Source.QUERY, null);
                 queryIfAwaiting(connection, unresolved.attemptId());
                 return unresolved;
             }
-            int queries = queryCount(connection, current.attemptId());
             exactlyOne(update(connection, Sql.of("attempt-reschedule-query"), schedule.nextQueryAt(queries, now), now,
                     current.attemptId()), "query rescheduled", current.attemptId());
             LOG.info("Attempt {}: query answer {} ({}), asking again later", current.attemptId(), interpretation,
@@ -551,10 +553,19 @@ public class AttemptLedger {
      */
     public List<Attempt> claimDueForQuery(int limit, String claimant, java.util.function.Predicate<Attempt> queryable,
                                           java.util.function.Predicate<Attempt> admit) {
+        return claimDueForQuery(null, limit, claimant, queryable, admit);
+    }
+
+    /** As the other {@code claimDueForQuery}, only the merchant's attempts (all if null). */
+    public List<Attempt> claimDueForQuery(String merchant, int limit, String claimant,
+                                          java.util.function.Predicate<Attempt> queryable,
+                                          java.util.function.Predicate<Attempt> admit) {
         return transactions.inTransaction(connection -> {
             OffsetDateTime now = now();
             List<Attempt> claimed = new ArrayList<>();
-            for (String attemptId : ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)) {
+            List<String> due = merchant == null ? ids(connection, Sql.of("attempt-due-for-query"), now, now, limit)
+                    : ids(connection, Sql.of("attempt-due-for-query-of-merchant"), now, now, merchant, limit);
+            for (String attemptId : due) {
                 Attempt attempt = load(connection, "attempt-by-id", attemptId).orElseThrow();
                 if (attempt.status().isFinal()) {
                     // queried only to verify a success callback: for an attempt whose push answer was lost, with the
@@ -583,6 +594,22 @@ public class AttemptLedger {
                 }
             }
             return claimed;
+        });
+    }
+
+    /** Attempts whose query is due now (claimed or not), by merchant. */
+    public java.util.Map<String, Long> dueForQueryByMerchant() {
+        return transactions.inTransaction(connection -> {
+            java.util.Map<String, Long> due = new java.util.HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement(Sql.of("attempts-due-for-query-by-merchant"))) {
+                bind(select, now());
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        due.put(rows.getString(1), rows.getLong(2));
+                    }
+                }
+            }
+            return due;
         });
     }
 

@@ -14,18 +14,23 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 
-/** Gauges read from the ledger when scraped: attempts waiting for a result, the oldest one's age, the outbox backlog. */
+/**
+ * Gauges read from the ledger when scraped: attempts waiting for a result, the oldest one's age, the outbox backlog, the
+ * query backlog and its drain time.
+ */
 public class LedgerGauges {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerGauges.class);
 
     private final DataSource dataSource;
     private final Outbox outbox;
+    private final StaleAttempts staleAttempts;
     private final Clock clock;
 
-    public LedgerGauges(DataSource dataSource, Outbox outbox, Clock clock) {
+    public LedgerGauges(DataSource dataSource, Outbox outbox, StaleAttempts staleAttempts, Clock clock) {
         this.dataSource = dataSource;
         this.outbox = outbox;
+        this.staleAttempts = staleAttempts;
         this.clock = clock;
     }
 
@@ -36,6 +41,21 @@ public class LedgerGauges {
                 .description("Age of the oldest attempt still waiting for a result").strongReference(true).register(registry);
         Gauge.builder("stk.outbox.backlog", this, LedgerGauges::backlog)
                 .description("Outcome events committed but not yet published to Kafka").strongReference(true).register(registry);
+        Gauge.builder("stk.query.backlog", this, g -> g.queryBacklog()[0])
+                .description("Attempts whose STK Query is due now").strongReference(true).register(registry);
+        Gauge.builder("stk.query.backlog.drain.seconds", this, g -> g.queryBacklog()[1])
+                .description("How long this instance takes to query the backlog at STK_QUERY_TPS_PER_SHORTCODE")
+                .strongReference(true).register(registry);
+    }
+
+    private double[] queryBacklog() {
+        try {
+            StaleAttempts.QueryBacklog backlog = staleAttempts.queryBacklog();
+            return new double[]{backlog.attempts(), backlog.drainSeconds()};
+        } catch (Exception e) {
+            LOG.warn("ledger gauges unavailable: {}", e.toString());
+            return new double[]{Double.NaN, Double.NaN};
+        }
     }
 
     private double[] waiting() {

@@ -52,7 +52,9 @@ class CallbackCapacityTest {
     static void start() {
         apiPort = StkBridgeInstance.freePort();
         stack = TestStack.start(Map.of("stk.api.port", String.valueOf(apiPort), "stk.api.signin-max-failures", "0",
-                "stk.http.idle-timeout-seconds", "300", "stk.http.max-connections", "2000"));
+                "stk.http.idle-timeout-seconds", "300", "stk.http.max-connections", "2000",
+                // the slow connections are to be held for the whole measurement, not cut off by the request deadline
+                "stk.http.request-timeout-seconds", "300"));
     }
 
     @AfterAll

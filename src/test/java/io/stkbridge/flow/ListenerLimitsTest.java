@@ -5,18 +5,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.stkbridge.testing.RawHttp.connect;
+import static io.stkbridge.testing.RawHttp.readLine;
+import static io.stkbridge.testing.RawHttp.readUntilClosed;
+import static io.stkbridge.testing.RawHttp.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,8 +34,9 @@ class ListenerLimitsTest {
 
     @BeforeAll
     static void start() {
+        // the request deadline far off, so that only the idle timeout can close a stalled connection here
         stack = TestStack.start(Map.of("stk.http.idle-timeout-seconds", String.valueOf(IDLE_SECONDS),
-                "stk.http.max-connections", String.valueOf(MAX_CONNECTIONS)));
+                "stk.http.request-timeout-seconds", "3600", "stk.http.max-connections", String.valueOf(MAX_CONNECTIONS)));
     }
 
     @AfterAll
@@ -75,7 +75,7 @@ class ListenerLimitsTest {
                 String status;
                 try {
                     write(socket, "GET /api/openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n");
-                    status = readStatusLine(socket);
+                    status = readLine(socket);
                 } catch (SocketTimeoutException e) {
                     throw new AssertionError("connection " + i + " neither served nor closed", e);
                 } catch (IOException reset) {
@@ -102,33 +102,8 @@ class ListenerLimitsTest {
         try (Socket socket = connect(stack.app.httpPort())) {
             write(socket, "GET /api/openapi.json HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                     + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
-            String status = readStatusLine(socket);
+            String status = readLine(socket);
             assertEquals("HTTP/1.1 200 OK", status, "answered as HTTP/1.1, not switched to h2c");
         }
-    }
-
-    private static Socket connect(int port) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-        socket.setSoTimeout(30_000);
-        return socket;
-    }
-
-    private static void write(Socket socket, String text) throws IOException {
-        socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-    }
-
-    private static String readStatusLine(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
-            line.write(b);
-        }
-        return line.toString(StandardCharsets.US_ASCII).trim();
-    }
-
-    private static String readUntilClosed(Socket socket) throws IOException {
-        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 }

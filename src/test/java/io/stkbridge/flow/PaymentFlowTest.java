@@ -477,12 +477,13 @@ class PaymentFlowTest {
                 "stk_daraja_request_seconds_count{endpoint=\"oauth\",merchant=\"default\",status=\"200\"}",
                 "stk_daraja_token_refreshes_total{merchant=\"default\"}",
                 "stk_attempts_in_flight ", "stk_attempts_oldest_pending_seconds ", "stk_outbox_backlog ",
-                "kafka_consumer_fetch_manager_records_lag_max{")) {
+                "stk_query_backlog ", "stk_query_backlog_drain_seconds ", "kafka_consumer_fetch_manager_records_lag_max{")) {
             assertTrue(metrics.body().contains(meter), meter + " in\n" + metrics.body());
         }
         assertTrue(Pattern.compile("(?m)^kafka_consumer_fetch_manager_records_lag_max\\{.*client_id=\"consumer-stk-bridge-")
                 .matcher(metrics.body()).find(), "the intents consumer's lag");
-        for (String gauge : List.of("stk_outbox_backlog", "stk_attempts_in_flight", "stk_attempts_oldest_pending_seconds")) {
+        for (String gauge : List.of("stk_outbox_backlog", "stk_attempts_in_flight", "stk_attempts_oldest_pending_seconds",
+                "stk_query_backlog", "stk_query_backlog_drain_seconds")) {
             assertTrue(Pattern.compile("(?m)^" + gauge + " \\d").matcher(metrics.body()).find(), gauge + " has a value");
         }
         assertEquals(200, stack.getManagement("/observe/info").statusCode());

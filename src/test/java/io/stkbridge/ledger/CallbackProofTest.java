@@ -29,14 +29,11 @@ class CallbackProofTest {
     private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofMinutes(8),
-                        Duration.ofMinutes(1)), "instance-a", WINDOW);
+                        Duration.ofMinutes(1), 5), "instance-a", WINDOW);
     }
 
     private static void accepted(TestLedger ledger, String attemptId, OffsetDateTime at) {
-        ledger.attempt(attemptId, "ACCEPTED", at, null);
-        ledger.execute("UPDATE stk_attempt SET merchant = 'shop', amount = 10, phone_number = ?, checkout_request_id = ?, "
-                + "next_query_at = ?, give_up_at = ? WHERE attempt_id = ?", PHONE, "ws_CO_" + attemptId, at.plusSeconds(30),
-                at.plusMinutes(8), attemptId);
+        ledger.accepted(attemptId, "shop", at, at.plusSeconds(30), at.plusMinutes(8));
     }
 
     private static String success(String attemptId, String items) {

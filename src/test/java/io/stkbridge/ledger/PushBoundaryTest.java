@@ -45,7 +45,7 @@ class PushBoundaryTest {
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(mapper), requests, mapper, clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
-                        Duration.ofMinutes(1)), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS, false);
+                        Duration.ofMinutes(1), 5), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS, false);
     }
 
     static PaymentIntent intent(String id) {

@@ -66,6 +66,15 @@ final class TestLedger implements AutoCloseable {
                 "order-" + attemptId, status, createdAt, resolvedAt == null ? createdAt : resolvedAt, resolvedAt);
     }
 
+    /** An ACCEPTED attempt of the merchant (phone 254708374149, CheckoutRequestID ws_CO_ + its id) waiting for a query. */
+    void accepted(String attemptId, String merchant, OffsetDateTime acceptedAt, OffsetDateTime nextQueryAt,
+                  OffsetDateTime giveUpAt) {
+        attempt(attemptId, "ACCEPTED", acceptedAt, null);
+        execute("UPDATE stk_attempt SET merchant = ?, amount = 10, phone_number = '254708374149', checkout_request_id = ?, "
+                + "next_query_at = ?, give_up_at = ? WHERE attempt_id = ?", merchant, "ws_CO_" + attemptId, nextQueryAt,
+                giveUpAt, attemptId);
+    }
+
     void callback(String attemptId, OffsetDateTime receivedAt) {
         callback(attemptId, receivedAt, "APPLIED");
     }

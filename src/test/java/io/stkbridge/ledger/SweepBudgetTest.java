@@ -1,0 +1,80 @@
+package io.stkbridge.ledger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.daraja.Merchant;
+import io.stkbridge.daraja.Merchants;
+import io.stkbridge.daraja.TpsLimiter;
+import io.stkbridge.outcome.OutcomeEvents;
+import io.stkbridge.testing.MovableClock;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The query backlog, and what one sweep claims: per shortcode, as many attempts as its query rate allows until the next sweep (here 20/s ×
+ * 100 ms = 2), oldest first by acceptance however their next query times fall, the shortcodes taking turns. On H2 and on
+ * PostgreSQL.
+ */
+class SweepBudgetTest {
+
+    static final Merchants TWO_SHORTCODES = new Merchants(List.of(
+            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", ""),
+            new Merchant("till", "600100", "600100", Merchant.PAY_BILL, "key-till", "s", "pk", "", "")));
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void eachShortcodeGetsRateTimesIntervalOldestFirstTakingTurns(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            // a-1 is the oldest, but its retry falls due after the younger ones' first queries
+            ledger.accepted("a-1", "shop", start.minusSeconds(50), start.minusSeconds(1), start.plusMinutes(8));
+            ledger.accepted("a-2", "shop", start.minusSeconds(40), start.minusSeconds(9), start.plusMinutes(8));
+            ledger.accepted("b-1", "till", start.minusSeconds(30), start.minusSeconds(8), start.plusMinutes(8));
+            ledger.accepted("a-3", "shop", start.minusSeconds(20), start.minusSeconds(7), start.plusMinutes(8));
+            ledger.accepted("b-2", "till", start.minusSeconds(10), start.minusSeconds(6), start.plusMinutes(8));
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.evenlySpaced(20, clock),
+                    Duration.ofMillis(100), 10, "instance-a");
+
+            assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
+            assertEquals(List.of("a-3"), ids(sweeper.claimDue()), "the shortcode's third waits for the next sweep");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void theQueryBacklogIsWhatIsDueNowAndDrainsAtEachShortcodesRate(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            for (String[] attempt : new String[][] {{"a-1", "shop"}, {"a-2", "shop"}, {"a-3", "shop"}, {"b-1", "till"},
+                    {"b-2", "till"}, {"c-1", "gone"}}) {
+                ledger.accepted(attempt[0], attempt[1], start.minusMinutes(1), start.minusSeconds(1), start.plusMinutes(8));
+            }
+            ledger.accepted("a-4", "shop", start, start.plusSeconds(30), start.plusMinutes(8));
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES,
+                    TpsLimiter.evenlySpaced(2, clock), Duration.ofSeconds(5), 10, "instance-a");
+
+            // shop: 3 at 2 per second, till: 2 at the same time; "gone" is no longer configured and never queried
+            assertEquals(new StaleAttempts.QueryBacklog(6, 1.5), sweeper.queryBacklog());
+            sweeper.claimDue();
+            assertEquals(new StaleAttempts.QueryBacklog(5, 1.5), sweeper.queryBacklog(),
+                    "claimed is not yet queried; the orphan was set aside until its give-up time");
+        }
+    }
+
+    private static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
+        return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
+                new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2),
+                        Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
+    }
+
+    private static List<String> ids(List<Attempt> attempts) {
+        return attempts.stream().map(Attempt::attemptId).toList();
+    }
+}
