@@ -113,8 +113,11 @@ class AttemptTransitionTest {
                 case PAID -> paid(acceptedByDaraja().attempts, attempt, "ws_CO_walk");
                 case NOT_PAID -> callback(acceptedByDaraja().attempts, attempt, "ws_CO_walk", "1032");
                 case UNRESOLVED -> {
+                    // past the give-up time and queried the configured number of times without a result
                     acceptedByDaraja().clock.advance(PushBoundaryTest.GIVE_UP.plusSeconds(1));
-                    attempts.recordQueryFailure(attempt, new IOException("no answer"), "SWEEP");
+                    for (int tries = 0; tries < PushBoundaryTest.MIN_TRIES; tries++) {
+                        attempts.recordQueryFailure(attempt, new IOException("no answer"), "SWEEP");
+                    }
                 }
                 case INVALID -> {
                     ObjectNode invalid = new ObjectMapper().createObjectNode().put("intentId", "walk").put("orderId", "o-walk");

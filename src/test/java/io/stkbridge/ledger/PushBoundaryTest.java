@@ -36,6 +36,8 @@ class PushBoundaryTest {
 
     static final Duration GIVE_UP = Duration.ofMinutes(8);
     static final InterruptedPushes WAITS = InterruptedPushes.DEFAULT;
+    /** Queries without a result before an attempt past its give-up time may be UNRESOLVED. */
+    static final int MIN_TRIES = 5;
     static final Merchants SHOP = new Merchants(List.of(
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
@@ -45,7 +47,7 @@ class PushBoundaryTest {
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(mapper), requests, mapper, clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
-                        Duration.ofMinutes(1), 5), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS, false);
+                        Duration.ofMinutes(1), MIN_TRIES), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS, false);
     }
 
     static PaymentIntent intent(String id) {
