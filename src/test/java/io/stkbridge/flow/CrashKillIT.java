@@ -75,8 +75,7 @@ class CrashKillIT {
     @Test
     void killedRepeatedlyUnderLoadItPushesNothingTwiceLosesNothingAndLeavesUnknownOnlyWhereARequestHadStarted() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(CUSTOMER_PACE).build()) {
+             DarajaSimulator daraja = simulator(CUSTOMER_PACE)) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Path ledger = Files.createTempDirectory("stk-crash-db").resolve("ledger");
@@ -93,8 +92,7 @@ class CrashKillIT {
             throws Exception {
         try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
              EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(CUSTOMER_PACE).build()) {
+             DarajaSimulator daraja = simulator(CUSTOMER_PACE)) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Map<String, String> env = new java.util.HashMap<>(ENV);
@@ -118,8 +116,7 @@ class CrashKillIT {
     void onPostgresqlAnInstanceFrozenPastItsSessionWhilePushingIsNeitherPushedAgainNorMadeUnknown() throws Exception {
         try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
              EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(Duration.ofMillis(150)).build()) {
+             DarajaSimulator daraja = simulator(Duration.ofMillis(150))) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Map<String, String> env = twoInstanceEnv(pg);
@@ -185,8 +182,7 @@ class CrashKillIT {
     void onPostgresqlAnInstanceKilledWhileHoldingSweeperAndOutboxClaimsLeavesNothingBehind() throws Exception {
         try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
              EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(Duration.ofMillis(150)).build()) {
+             DarajaSimulator daraja = simulator(Duration.ofMillis(150))) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(200));
             Map<String, String> env = twoInstanceEnv(pg);
@@ -397,15 +393,13 @@ class CrashKillIT {
 
     /** The order ids of the attempts in the ledger the killed process left (an H2 file: it holds no lock any more). */
     private static Set<String> orders(LedgerConnection ledger, String where) throws Exception {
-        try (Connection db = ledger.open();
-             Statement statement = db.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT order_id FROM stk_attempt WHERE " + where)) {
-            Set<String> orders = new java.util.TreeSet<>();
-            while (rows.next()) {
-                orders.add(rows.getString(1));
-            }
-            return orders;
-        }
+        return column(ledger, "SELECT order_id FROM stk_attempt WHERE " + where);
+    }
+
+    /** The Daraja stand-in of every run: the jar's credentials and shortcode, customers answering after {@code pace}. */
+    private static DarajaSimulator simulator(Duration pace) {
+        return DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
+                .merchant("174379", PackagedJar.PASSKEY).callbackDelay(pace).build();
     }
 
     private static Process start(EmbeddedKafka kafka, DarajaSimulator daraja, Path ledger, Map<String, String> env,
