@@ -1,32 +1,49 @@
 package io.stkbridge;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.stkbridge.ledger.H2GroupCommit;
+import io.stkbridge.ledger.Transactions;
+
 import java.sql.PreparedStatement;
-import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Run as its own process by {@code CrashKillIT}: opens an H2 file database with the URL settings the ledger gets
- * ({@link StkBridgeConfiguration#withH2Settings}) and inserts one row per auto-commit for ever, printing "acked N" after
- * each commit has returned. Whatever was printed must still be there after the process is killed.
+ * Run as its own process by {@code CrashKillIT}: opens an H2 file database as the ledger does (its URL settings,
+ * {@link StkBridgeConfiguration#withH2Settings}, a connection pool and {@link Transactions} with the ledger's group
+ * commit) and inserts rows, one per transaction, from several threads at once for ever, printing "acked N" once the
+ * transaction that inserted N has returned. Whatever was printed must still be there after the process is killed.
  */
 public final class H2CommitLoop {
+
+    private static final int THREADS = 16;
 
     private H2CommitLoop() {
     }
 
     public static void main(String[] args) throws Exception {
-        try (Connection db = DriverManager.getConnection(StkBridgeConfiguration.withH2Settings(args[0]), "sa", "")) {
-            try (Statement ddl = db.createStatement()) {
-                ddl.execute("CREATE TABLE IF NOT EXISTS acked (n BIGINT PRIMARY KEY)");
-            }
-            try (PreparedStatement insert = db.prepareStatement("INSERT INTO acked (n) VALUES (?)")) {
-                for (long n = 1; ; n++) {
-                    insert.setLong(1, n);
-                    insert.executeUpdate();
-                    System.out.println("acked " + n);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(StkBridgeConfiguration.withH2Settings(args[0]));
+        config.setUsername("sa");
+        config.setMaximumPoolSize(THREADS);
+        HikariDataSource dataSource = new HikariDataSource(config);
+        Transactions transactions = new Transactions(dataSource, H2GroupCommit.forLedger(args[0], Runnable::run));
+        AtomicLong next = new AtomicLong();
+        for (int t = 0; t < THREADS; t++) {
+            new Thread(() -> {
+                while (true) {
+                    long n = next.incrementAndGet();
+                    transactions.inTransaction(connection -> {
+                        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO acked (n) VALUES (?)")) {
+                            insert.setLong(1, n);
+                            return insert.executeUpdate();
+                        }
+                    });
+                    synchronized (System.out) {
+                        System.out.println("acked " + n);
+                    }
                 }
-            }
+            }).start();
         }
     }
 }

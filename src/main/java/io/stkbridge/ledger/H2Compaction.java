@@ -1,7 +1,5 @@
 package io.stkbridge.ledger;
 
-import org.h2.engine.SessionLocal;
-import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
 
 import javax.sql.DataSource;
@@ -9,13 +7,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * Keeps the embedded H2 ledger's file compact while it runs. With {@code WRITE_DELAY=0} (the ledger's durable default)
- * H2 writes every commit as a chunk of its own and never runs its background thread, which is also what rewrites the
- * live pages of mostly-dead chunks: without it the pages of settled attempts keep their chunks alive, the file grew by
- * about 175 KB per intent (3.5 GB after 20,000 intents, 8 % of its chunks' space live) and every commit updated the
- * occupancy of thousands of chunks. This does, on a schedule, the compaction H2's background thread would do: the
- * rewritten pages are copies of committed data and the chunks they leave are freed only after H2's retention time,
- * so a crash at any moment loses nothing. Nothing for PostgreSQL or an in-memory H2.
+ * Keeps the embedded H2 ledger's file compact while it runs. The ledger turns H2's background compaction off (it works
+ * under H2's store lock every few hundred milliseconds, where the ledger's group commits wait for it). Without any
+ * compaction the pages of settled attempts keep their chunks alive: the file grew by about 175 KB per intent (3.5 GB
+ * after 20,000 intents, 8 % of its chunks' space live) and every commit updated the occupancy of thousands of chunks.
+ * This does, on a schedule, a bounded part of what H2's background thread would do: the rewritten pages are copies of
+ * committed data and the chunks they leave are freed only after H2's retention time, so a crash at any moment loses
+ * nothing. Nothing for PostgreSQL or an in-memory H2.
  */
 public class H2Compaction {
 
@@ -39,7 +37,7 @@ public class H2Compaction {
             return false;
         }
         try (Connection connection = dataSource.getConnection()) {
-            MVStore store = mvStore(connection);
+            MVStore store = H2GroupCommit.fileStore(connection);
             if (store == null || !store.compact(TARGET_FILL_RATE, WRITE_LIMIT_BYTES)) {
                 return false;
             }
@@ -54,19 +52,10 @@ public class H2Compaction {
     /** The chunks' fill rate in percent (live bytes of the chunks' bytes), or -1 when not an embedded H2 file. */
     public int chunksFillRate() {
         try (Connection connection = dataSource.getConnection()) {
-            MVStore store = mvStore(connection);
+            MVStore store = H2GroupCommit.fileStore(connection);
             return store == null ? -1 : store.getFileStore().getChunksFillRate();
         } catch (SQLException e) {
             throw new LedgerException(e);
         }
-    }
-
-    private static MVStore mvStore(Connection connection) throws SQLException {
-        if (!connection.isWrapperFor(JdbcConnection.class)
-                || !(connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session)) {
-            return null;
-        }
-        MVStore store = session.getDatabase().getStore().getMvStore();
-        return store.getFileStore() == null ? null : store;
     }
 }

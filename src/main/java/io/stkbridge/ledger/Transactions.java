@@ -4,7 +4,10 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-/** Runs work in one JDBC transaction: all of it is committed, or none. */
+/**
+ * Runs work in one JDBC transaction: all of it is committed, or none; and returns only once the commit survives the
+ * death of the process ({@link H2GroupCommit} on the embedded ledger), since callers acknowledge outward on its strength.
+ */
 public class Transactions {
 
     public interface Work<T> {
@@ -12,18 +15,22 @@ public class Transactions {
     }
 
     private final DataSource dataSource;
+    private final H2GroupCommit groupCommit;
 
-    public Transactions(DataSource dataSource) {
+    public Transactions(DataSource dataSource, H2GroupCommit groupCommit) {
         this.dataSource = dataSource;
+        this.groupCommit = groupCommit;
     }
 
     public <T> T inTransaction(Work<T> work) {
+        T result;
+        H2GroupCommit.Commit committed;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                T result = work.run(connection);
+                result = work.run(connection);
+                committed = groupCommit.committing(connection);
                 connection.commit();
-                return result;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -31,6 +38,9 @@ public class Transactions {
         } catch (SQLException e) {
             throw new LedgerException(e);
         }
+        // with the connection back in the pool: threads waiting for a store must not hold what the others need to commit
+        committed.awaitStored();
+        return result;
     }
 
     /** SQLState class 23: a unique or other integrity constraint refused the statement. */

@@ -27,12 +27,14 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -489,8 +491,9 @@ class CrashKillIT {
     }
 
     /**
-     * The embedded ledger's settings write every commit before it returns: a process inserting one row per commit is
-     * killed, and every row whose commit had returned (it printed so) is in the file afterwards.
+     * The embedded ledger writes every commit to its file before the commit returns: a process inserting rows from
+     * several threads, one per transaction, through the ledger's own transactions (group commit), is killed, and every
+     * row whose transaction had returned (it printed so) is in the file afterwards.
      */
     @Test
     void everyCommitTheEmbeddedLedgerAcknowledgedSurvivesAKill() throws Exception {
@@ -502,12 +505,12 @@ class CrashKillIT {
         Process loop = new ProcessBuilder(PackagedJar.javaBin(), "-cp",
                 PackagedJar.JAR + File.pathSeparator + Path.of("target", "test-classes"), H2CommitLoop.class.getName(),
                 "jdbc:h2:file:" + database).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        AtomicLong acknowledged = new AtomicLong();
+        Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(loop.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     if (line.startsWith("acked ")) {
-                        acknowledged.set(Long.parseLong(line.substring(6)));
+                        acknowledged.add(Long.parseLong(line.substring(6)));
                     }
                 }
             } catch (Exception ignored) {
@@ -516,22 +519,25 @@ class CrashKillIT {
         });
         reader.start();
         try {
-            OutcomeCollector.await(Duration.ofSeconds(60), () -> "2,000 commits acknowledged (" + acknowledged + ")",
-                    () -> acknowledged.get() >= 2000 || !loop.isAlive());
+            OutcomeCollector.await(Duration.ofSeconds(60), () -> "5,000 commits acknowledged (" + acknowledged.size() + ")",
+                    () -> acknowledged.size() >= 5000 || !loop.isAlive());
             assertTrue(loop.isAlive(), "the commit loop died on its own");
         } finally {
             loop.destroyForcibly();
         }
         assertTrue(loop.waitFor(30, TimeUnit.SECONDS));
         reader.join(10_000);
-        long acked = acknowledged.get();
+        Set<Long> kept = new HashSet<>();
         try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + database, "sa", "");
              Statement statement = db.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT COUNT(*), COALESCE(MAX(n), 0) FROM acked")) {
-            rows.next();
-            long kept = rows.getLong(1);
-            assertTrue(kept >= acked, kept + " rows on disk after the kill, but " + acked + " commits were acknowledged");
-            assertEquals(kept, rows.getLong(2), "rows 1.." + rows.getLong(2) + " without a gap");
+             ResultSet rows = statement.executeQuery("SELECT n FROM acked")) {
+            while (rows.next()) {
+                kept.add(rows.getLong(1));
+            }
         }
+        Set<Long> lost = new TreeSet<>(acknowledged);
+        lost.removeAll(kept);
+        assertTrue(lost.isEmpty(), lost.size() + " of " + acknowledged.size() + " acknowledged commits lost with the kill, e.g. "
+                + lost.stream().limit(10).toList());
     }
 }
