@@ -19,7 +19,7 @@ import java.util.Map;
 public class DarajaCalls {
 
     static final String AUTHORIZATION = "Authorization";
-    /** What asked for a query (the stk-query route's callers set it): SWEEP, HTTP or KAFKA. */
+    /** The property that says what asked for a query (the stk-query route's callers set it): SWEEP, HTTP or KAFKA. */
     static final String QUERY_TRIGGER = "queryTrigger";
     static final String REQUEST_PROPERTY = "darajaRequest";
     static final String TOKEN_PROPERTY = "darajaToken";
@@ -53,7 +53,7 @@ public class DarajaCalls {
         query.put("Password", credentials.password());
         query.put("Timestamp", credentials.timestamp());
         query.put("CheckoutRequestID", attempt.checkoutRequestId());
-        Tracing.queryTrigger(exchange.getMessage().getHeader(QUERY_TRIGGER, String.class));
+        Tracing.queryTrigger(exchange.getProperty(QUERY_TRIGGER, String.class));
         prepare(attempt, query, exchange);
     }
 
