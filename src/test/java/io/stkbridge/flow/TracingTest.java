@@ -1,5 +1,8 @@
 package io.stkbridge.flow;
 
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.stkbridge.Tracing;
@@ -66,7 +69,7 @@ class TracingTest {
     }
 
     @Test
-    void eachIntentsTraceContinuesThroughItsDarajaPushAndCallbackToItsOutcomeRecords() {
+    void eachIntentsTraceContinuesThroughItsDarajaPushAndCallbackToItsOutcomeRecords() throws Exception {
         // several intents at once, on the intake's threads side by side: each keeps its own trace
         Map<String, String> traceByIntent = new LinkedHashMap<>();
         Map<String, String> orderByIntent = new LinkedHashMap<>();
@@ -94,6 +97,15 @@ class TracingTest {
             outcomes.forEach(outcome -> assertContinues(traceId, outcome));
         });
         assertNoSecretInAnySpan();
+        // the AsyncAPI document describes the outcome records' headers, trace context included
+        JsonSchema described = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(OutcomeCollector.json(stack.get("/api/asyncapi.json", Map.of()).body())
+                        .at("/components/messages/outcomeEvent/headers"));
+        for (String intentId : traceByIntent.keySet()) {
+            for (ConsumerRecord<String, String> outcome : outcomeRecordsOf(intentId)) {
+                assertEquals(Set.of(), described.validate(AsyncApiContractTest.headersOf(outcome)), outcome.toString());
+            }
+        }
     }
 
     @Test
