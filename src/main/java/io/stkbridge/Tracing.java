@@ -21,7 +21,8 @@ import java.util.Map;
  * intent record is continued by the spans of its processing, its Daraja calls among them. Both are kept with the
  * attempt ({@link #current}): every outcome record of it carries them, and the callback and the STK Queries that decide
  * it later, in exchanges of their own, continue the intent's trace from them ({@code AttemptTraces}). A dead-lettered
- * record keeps its own headers, trace context included.
+ * record keeps its own headers: its trace context names the intent's trace. Daraja gets the trace context of the HTTP
+ * call's span, and only the W3C one unless {@code OTEL_PROPAGATORS} asks for more.
  */
 public final class Tracing {
 
@@ -30,9 +31,9 @@ public final class Tracing {
     /** The span attribute that says what asked for an STK Query: SWEEP, HTTP or KAFKA. */
     public static final String QUERY_TRIGGER_ATTRIBUTE = "stk.query.trigger";
 
+    /** The W3C trace context headers. */
     public static final String TRACE_PARENT = "traceparent";
     public static final String TRACE_STATE = "tracestate";
-    /** The W3C trace context headers. */
     private static final List<String> TRACE_HEADERS = List.of(TRACE_PARENT, TRACE_STATE);
     /** The longest tracestate kept (the ledger's column): W3C asks every participant to pass on at least 512 characters. */
     static final int MAX_TRACE_STATE = 512;
