@@ -6,6 +6,7 @@ import com.networknt.schema.SpecVersion;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.stkbridge.Tracing;
+import io.stkbridge.outcome.Status;
 import io.stkbridge.testing.InMemoryTraces;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
@@ -52,13 +53,16 @@ class TracingTest {
         // queries are answered "still being processed" stays ACCEPTED while a test asks for more
         sweeper.put("stk.query.first-delay-ms", "2000");
         sweeper.put("stk.query.give-up-after-ms", "120000");
+        // an outage lasts as long as a test needs: its deferred pushes wait for it, never fail
+        sweeper.put("daraja.outage-give-up-ms", "600000");
         stack = TestStack.startWithEnvironment(sweeper, Map.of(
                 "OTEL_TRACES_EXPORTER", "memory",
                 "OTEL_BSP_SCHEDULE_DELAY", "50"));
     }
 
     @AfterEach
-    void callbacksAsUsual() {
+    void darajaAsUsual() {
+        stack.daraja.oauthUnavailable(false);
         stack.daraja.dropCallbacks(false);
         stack.daraja.callbackDelay(Duration.ofMillis(150));
     }
@@ -147,6 +151,26 @@ class TracingTest {
         }
         awaitSpan(traceId, "the query a Kafka command forced", s -> "KAFKA".equals(trigger(s)));
         assertNoSecretInAnySpan();
+    }
+
+    @Test
+    void aPushDeferredByADarajaOutageIsSentLaterInItsIntentsTrace() {
+        // no token to be had: the push reaches nobody, and the attempt waits DEFERRED
+        stack.daraja.oauthUnavailable(true);
+        stack.daraja.expireAllTokens();
+        String traceId = newTraceId();
+        String intentId = publishTracedIntent(traceId);
+        await(BOUND, "the attempt to wait DEFERRED", () -> stack.ledger().findByIntent(intentId)
+                .map(a -> a.status() == Status.DEFERRED).orElse(false));
+        stack.daraja.oauthUnavailable(false);
+
+        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+        // the intake's run of the push, and the deferred-pushes sweep's, which went through
+        await(BOUND, () -> "two runs of the push in trace " + traceId + "; spans: " + describe(), () -> spans(traceId).stream()
+                .filter(s -> s.getName().equals("stk-push") && attributes(s).contains("op=EVENT_RECEIVED")).count() >= 2);
+        awaitSpan(traceId, "the Daraja push", s -> attributes(s).contains("/mpesa/stkpush/v1/processrequest")
+                && attributes(s).contains("http.status_code=200"));
+        outcomeRecordsOf(intentId).forEach(outcome -> assertContinues(traceId, outcome));
     }
 
     @Test
