@@ -11,8 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +18,6 @@ import java.util.UUID;
 
 import static io.stkbridge.testing.OutcomeCollector.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -122,26 +118,11 @@ class KafkaSaslSslTest {
         return refusedStartUp(Map.of(), secrets);
     }
 
-    /** Starts a second instance with these properties and secrets changed, which must fail on its configuration. */
     private static ConfigurationException refusedStartUp(Map<String, String> properties, Map<String, String> secrets) {
-        Map<String, String> overrides = new java.util.HashMap<>(properties);
-        overrides.put("stk.instance-id", "refused-" + UUID.randomUUID());
-        IllegalStateException failure = assertThrows(IllegalStateException.class,
-                () -> stack.startAnotherApp(overrides, secrets).close());
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConfigurationException configuration) {
-                return configuration;
-            }
-        }
-        throw new AssertionError("start-up failed, but not on its configuration", failure);
+        return stack.refusedStartUp(properties, secrets);
     }
 
     private static void assertSecretsAbsent(Throwable failure, String wrong) {
-        StringWriter trace = new StringWriter();
-        failure.printStackTrace(new PrintWriter(trace));
-        for (String secret : List.of(wrong, EmbeddedKafka.SCRAM_PASSWORD, TestCertificates.TRUSTSTORE_PASSWORD)) {
-            assertFalse(trace.toString().contains(secret), "a secret is in the start-up failure:\n" + trace);
-            assertEquals(List.of(), logs.linesContaining(secret), "a secret was logged");
-        }
+        logs.assertAbsent(failure, List.of(wrong, EmbeddedKafka.SCRAM_PASSWORD, TestCertificates.TRUSTSTORE_PASSWORD));
     }
 }
