@@ -1,22 +1,16 @@
 package io.stkbridge.flow;
 
 import io.stkbridge.ConfigurationException;
-import io.stkbridge.testing.CapturedLogs;
-import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.TestCertificates;
 import io.stkbridge.testing.TestStack;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.stkbridge.testing.OutcomeCollector.header;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -25,48 +19,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * client creating the topics, the consumers, the producers). A wrong key store password stops start-up naming the
  * setting, never the secret; so does a certificate the broker does not trust.
  */
-class KafkaMutualTlsTest {
-
-    static final Duration BOUND = Duration.ofSeconds(60);
-
-    static TestStack stack;
-    static CapturedLogs logs;
+class KafkaMutualTlsTest extends SecuredKafkaFlow {
 
     @BeforeAll
     static void start() {
-        logs = CapturedLogs.install();
-        stack = TestStack.startOverMutualTls(Map.of());
+        start(() -> TestStack.startOverMutualTls(Map.of()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            assertEquals(List.of(), logs.linesContaining(TestCertificates.KEYSTORE_PASSWORD), "a store password was logged");
-            assertEquals(List.of(), logs.linesContaining(TestCertificates.TRUSTSTORE_PASSWORD), "a store password was logged");
-        } finally {
-            logs.close();
-            stack.close();
-        }
-    }
-
-    @Test
-    void anIntentBecomesASucceededOutcomeOverMutualTls() {
-        String intentId = stack.pay(100);
-
-        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
-        assertEquals(List.of("ACCEPTED", "SUCCEEDED"),
-                stack.outcomes.distinctEventsOf(intentId).stream().map(e -> e.path("status").asText()).toList());
-    }
-
-    @Test
-    void queryCommandsAndDeadLettersTravelOverMutualTls() {
-        String marker = "not-json-" + UUID.randomUUID();
-        try (IntentPublisher commands = new IntentPublisher(stack.kafka.bootstrapServers(), "mpesa.stk.query-requests")) {
-            commands.publish("k", marker);
-        }
-
-        ConsumerRecord<String, String> dead = stack.deadLetters.awaitRecords(r -> marker.equals(r.value()), 1, BOUND).get(0);
-        assertEquals("INVALID_QUERY_REQUEST", header(dead, "stk_error_reason"));
+        stop(List.of(TestCertificates.KEYSTORE_PASSWORD, TestCertificates.TRUSTSTORE_PASSWORD));
     }
 
     @Test
@@ -90,10 +52,6 @@ class KafkaMutualTlsTest {
         assertTrue(refused.getMessage().contains("the TLS handshake with Kafka failed"), refused.getMessage());
         assertTrue(refused.getMessage().contains("KAFKA_SSL_KEYSTORE_FILE"), refused.getMessage());
         assertSecretsAbsent(refused, TestCertificates.KEYSTORE_PASSWORD);
-    }
-
-    private static ConfigurationException refusedStartUp(Map<String, String> properties, Map<String, String> secrets) {
-        return stack.refusedStartUp(properties, secrets);
     }
 
     private static void assertSecretsAbsent(Throwable failure, String wrong) {
