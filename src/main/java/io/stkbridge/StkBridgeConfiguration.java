@@ -392,6 +392,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         context.addService(new ManagementEndpoints(context));
         io.opentelemetry.sdk.OpenTelemetrySdk tracing = Tracing.start(context, environment);
         registry.bind("attemptTraces", new AttemptTraces(ledger, tracing != null));
+        // callbacks read it through their own pool, as they store: a busy intake never holds up a callback's answer
+        registry.bind("callbackTraces", new AttemptTraces(callbackLedger, tracing != null));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
