@@ -61,6 +61,7 @@ public final class Help {
         out.println();
         out.println("Any other Kafka client property: STK_KAFKA_PROPERTY_<NAME> (upper case, _ for .), for every client.");
         out.println("Tracing: the OpenTelemetry SDK's OTEL_* variables; off unless OTEL_TRACES_EXPORTER or an OTLP endpoint is set.");
+        out.println("  Only the W3C trace context is propagated (to Daraja too) unless OTEL_PROPAGATORS names more.");
         out.println();
         out.println("README.md, Configuration and Operations, says more about each.");
     }

@@ -38,6 +38,7 @@ import io.stkbridge.kafka.KafkaTopics;
 import io.stkbridge.ledger.AttemptHistory;
 import io.stkbridge.ledger.AttemptLedger;
 import io.stkbridge.ledger.AttemptSearch;
+import io.stkbridge.ledger.AttemptTraces;
 import io.stkbridge.ledger.PhoneAccess;
 import io.stkbridge.ledger.LedgerSummary;
 import io.stkbridge.ledger.AttemptLookup;
@@ -396,6 +397,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         context.addService(new HttpListeners(context, apiServer, apiHost, apiPort));
         context.addService(new ManagementEndpoints(context));
         io.opentelemetry.sdk.OpenTelemetrySdk tracing = Tracing.start(context, environment);
+        registry.bind("attemptTraces", new AttemptTraces(ledger, tracing != null));
+        // callbacks read it through their own pool, as they store: a busy intake never holds up a callback's answer
+        registry.bind("callbackTraces", new AttemptTraces(callbackLedger, tracing != null));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {

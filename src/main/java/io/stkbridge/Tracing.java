@@ -1,7 +1,8 @@
 package io.stkbridge;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import org.apache.camel.CamelContext;
@@ -17,22 +18,39 @@ import java.util.Map;
 /**
  * OpenTelemetry traces through camel-opentelemetry2, configured by the standard {@code OTEL_*} variables and off unless
  * they name a trace exporter or an OTLP endpoint. W3C trace context ({@code traceparent}, {@code tracestate}) on an
- * intent record is continued by the spans of its processing, its Daraja calls among them; its traceparent is kept with
- * the attempt for every outcome record of it, and the record's own headers go with it to the dead-letter topic.
+ * intent record is continued by the spans of its processing, its Daraja calls among them. Both are kept with the
+ * attempt ({@link #current}): every outcome record of it carries them, and the callback and the STK Queries that decide
+ * it later, in exchanges of their own, continue the intent's trace from them ({@code AttemptTraces}). A dead-lettered
+ * record keeps its own headers: its trace context names the intent's trace. Daraja gets the trace context of the HTTP
+ * call's span, and only the W3C one unless {@code OTEL_PROPAGATORS} asks for more.
  */
 public final class Tracing {
 
     /** The span attribute that names the merchant of a Daraja call. */
     public static final String MERCHANT_ATTRIBUTE = "stk.merchant";
+    /** The span attribute that says what asked for an STK Query: SWEEP, HTTP or KAFKA. */
+    public static final String QUERY_TRIGGER_ATTRIBUTE = "stk.query.trigger";
 
     /** The W3C trace context headers. */
-    private static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
+    public static final String TRACE_PARENT = "traceparent";
+    public static final String TRACE_STATE = "tracestate";
+    private static final List<String> TRACE_HEADERS = List.of(TRACE_PARENT, TRACE_STATE);
+    /** The longest tracestate kept (the ledger's column): W3C asks every participant to pass on at least 512 characters. */
+    static final int MAX_TRACE_STATE = 512;
+
+    /** W3C trace context as its headers' text; either may be null (untraced, or no tracestate). */
+    public record TraceContext(String traceParent, String traceState) {
+        public static final TraceContext NONE = new TraceContext(null, null);
+    }
 
     /**
      * Endpoints without spans: callback and API requests, whose URLs carry callback tokens and searched phone numbers;
-     * and the schedulers' ticks (outbox relay, sweeps), which would start several traces a second of an idle instance.
+     * the schedulers' ticks (outbox relay, sweeps), which would start several traces a second of an idle instance; and
+     * the query commands' consumer, so that the query a command forces is in its attempt's trace (AttemptTraces), not
+     * under a span of the command's. Placeholders are resolved when tracing starts.
      */
-    private static final List<String> UNTRACED = List.of("platform-http:*", "timer:*", "quartz:*");
+    private static final List<String> UNTRACED = List.of("platform-http:*", "platform-http-api:*", "timer:*", "quartz:*",
+            "kafka:{{stk.topic.query-requests}}?*");
 
     private Tracing() {
     }
@@ -59,8 +77,11 @@ public final class Tracing {
         if (!requested(environment)) {
             return null;
         }
+        // W3C trace context only, unless OTEL_PROPAGATORS says otherwise: baggage (the SDK's other default) would carry
+        // whatever an order service put in it, and Camel's own entry, to Daraja with every push and query
         Map<String, String> properties = new HashMap<>(Map.of(
                 "otel.service.name", "stk-bridge",
+                "otel.propagators", "tracecontext",
                 "otel.metrics.exporter", "none",
                 "otel.logs.exporter", "none"));
         environment.forEach((name, value) -> {
@@ -74,15 +95,46 @@ public final class Tracing {
         context.getRegistry().bind("openTelemetryTracer", sdk.getTracer("stk-bridge"));
         context.getRegistry().bind("openTelemetryPropagators", sdk.getPropagators());
         OpenTelemetryTracer tracer = new OpenTelemetryTracer();
-        tracer.setExcludePatterns(String.join(",", UNTRACED));
+        tracer.setExcludePatterns(context.resolvePropertyPlaceholders(String.join(",", UNTRACED)));
         tracer.init(context);
         return sdk;
     }
 
-    /** The W3C traceparent of the span current on this thread; null when there is none (tracing off). */
-    public static String currentTraceParent() {
-        SpanContext span = Span.current().getSpanContext();
-        return span.isValid() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
+    /**
+     * The W3C trace context of the span current on this thread, its tracestate that of the intent record; {@link
+     * TraceContext#NONE} when there is no span (tracing off).
+     */
+    public static TraceContext current() {
+        Map<String, String> headers = new HashMap<>();
+        W3CTraceContextPropagator.getInstance().inject(Context.current(), headers, Map::put);
+        return new TraceContext(headers.get(TRACE_PARENT), bounded(headers.get(TRACE_STATE)));
+    }
+
+    /** A tracestate of at most {@link #MAX_TRACE_STATE} characters: whole entries dropped from the end, as W3C allows. */
+    static String bounded(String traceState) {
+        String kept = traceState;
+        while (kept != null && kept.length() > MAX_TRACE_STATE) {
+            int last = kept.lastIndexOf(',');
+            kept = last < 0 ? null : kept.substring(0, last).strip();
+        }
+        return kept == null || kept.isEmpty() ? null : kept;
+    }
+
+    /**
+     * Makes this trace context the message's trace headers, so that the span of the next {@code direct:} route the
+     * message is sent to (from a route with no span of its own) is its child; an absent part is removed.
+     */
+    public static void continueFrom(TraceContext trace, Message message) {
+        setOrRemove(message, TRACE_PARENT, trace.traceParent());
+        setOrRemove(message, TRACE_STATE, trace.traceParent() == null ? null : trace.traceState());
+    }
+
+    private static void setOrRemove(Message message, String name, String value) {
+        if (value == null) {
+            message.removeHeader(name);
+        } else {
+            message.setHeader(name, value);
+        }
     }
 
     /**
@@ -91,6 +143,13 @@ public final class Tracing {
      */
     public static void merchant(String name) {
         Span.current().setAttribute(MERCHANT_ATTRIBUTE, name);
+    }
+
+    /** Says on the current span, the STK Query's, what asked for it. Does nothing when tracing is off. */
+    public static void queryTrigger(String trigger) {
+        if (trigger != null) {
+            Span.current().setAttribute(QUERY_TRIGGER_ATTRIBUTE, trigger);
+        }
     }
 
     /** Kafka hands record headers over as bytes; the tracer reads trace context only from text headers. */

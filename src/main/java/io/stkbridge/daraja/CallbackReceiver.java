@@ -4,7 +4,7 @@ import io.stkbridge.Correlation;
 import io.stkbridge.StkMetrics;
 import io.stkbridge.ledger.AttemptLedger;
 
-/** The callback endpoint's logic: check the source and the URL's token, parse, hand to the ledger's inbox. */
+/** The callback endpoint's logic: check the source and the URL's token, then parse and hand to the ledger's inbox. */
 public class CallbackReceiver {
 
     private final CallbackTokens tokens;
@@ -19,13 +19,17 @@ public class CallbackReceiver {
         this.ledger = ledger;
     }
 
-    public AttemptLedger.CallbackDisposition receive(String attemptId, String token, String remoteAddress, String forwardedFor,
-                                                     String body) {
+    /** The source and the URL's token: a callback from elsewhere, or with a token not issued for this attempt, goes no further. */
+    public void admit(String attemptId, String token, String remoteAddress, String forwardedFor) {
         if (!sources.permits(remoteAddress, forwardedFor) || !tokens.verify(attemptId, token)) {
             metrics.callbackRefused("REFUSED");
             throw new CallbackRejectedException();
         }
         Correlation.callbackFor(attemptId);
+    }
+
+    /** An {@linkplain #admit admitted} callback: parsed, then stored and applied by the ledger in one transaction. */
+    public AttemptLedger.CallbackDisposition apply(String attemptId, String body) {
         StkCallback callback;
         try {
             callback = StkCallback.parse(body);

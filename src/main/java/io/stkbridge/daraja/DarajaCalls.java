@@ -19,6 +19,8 @@ import java.util.Map;
 public class DarajaCalls {
 
     static final String AUTHORIZATION = "Authorization";
+    /** The property that says what asked for a query (the stk-query route's callers set it): SWEEP, HTTP or KAFKA. */
+    static final String QUERY_TRIGGER = "queryTrigger";
     static final String REQUEST_PROPERTY = "darajaRequest";
     static final String TOKEN_PROPERTY = "darajaToken";
     /** The merchant's Daraja host (its environment's, or DARAJA_BASE_URL): the routes' {@code toD} URIs start with it. */
@@ -51,6 +53,7 @@ public class DarajaCalls {
         query.put("Password", credentials.password());
         query.put("Timestamp", credentials.timestamp());
         query.put("CheckoutRequestID", attempt.checkoutRequestId());
+        Tracing.queryTrigger(exchange.getProperty(QUERY_TRIGGER, String.class));
         prepare(attempt, query, exchange);
     }
 

@@ -1,6 +1,7 @@
 package io.stkbridge.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.Tracing;
 import io.stkbridge.outcome.OutcomeEvent;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -37,7 +38,10 @@ public class OutcomeRecords {
             record.setHeader("ce_dataschema", dataSchema);
             record.setHeader("content-type", "application/json");
             if (event.traceParent() != null) {
-                record.setHeader("traceparent", event.traceParent());
+                record.setHeader(Tracing.TRACE_PARENT, event.traceParent());
+                if (event.traceState() != null) {
+                    record.setHeader(Tracing.TRACE_STATE, event.traceState());
+                }
             }
             record.setBody(event.payload());
             records.add(record);

@@ -718,6 +718,13 @@ public class AttemptLedger {
         }
     }
 
+    /** The W3C trace context the attempt's intent was processed in; {@link Tracing.TraceContext#NONE} when it was untraced. */
+    public Tracing.TraceContext traceContextOf(String attemptId) {
+        return transactions.inTransaction(connection -> Rows.select(connection, Sql.of("attempt-trace-context"),
+                row -> new Tracing.TraceContext(row.getString("trace_parent"), row.getString("trace_state")), attemptId)
+                .stream().findFirst().orElse(Tracing.TraceContext.NONE));
+    }
+
     public Optional<Attempt> findByCheckoutRequestId(String checkoutRequestId) {
         return transactions.inTransaction(connection -> load(connection, "attempt-by-checkout", checkoutRequestId));
     }
@@ -955,7 +962,7 @@ public class AttemptLedger {
 
     private static void enqueue(Connection connection, OutcomeEvent event) throws SQLException {
         update(connection, Sql.of("outbox-insert"), event.eventId(), event.attemptId(), event.key(), event.type(),
-                event.payload(), event.occurredAt(), event.attemptId());
+                event.payload(), event.occurredAt(), event.attemptId(), event.attemptId());
     }
 
     public Optional<Attempt> find(String attemptId) {
@@ -980,9 +987,10 @@ public class AttemptLedger {
                         String merchant, Integer amount, String phone, String accountReference, String description,
                         String transactionType, String intentJson, String metadataJson, Status status) throws SQLException {
         OffsetDateTime now = now();
+        Tracing.TraceContext trace = Tracing.current();
         update(connection, Sql.of("attempt-insert"), attemptId, intentId, hash, orderId, merchant, amount, phone,
                 accountReference, description, transactionType, intentJson, metadataJson, null,
-                status.name(), null, false, null, null, null, now, now, null, Tracing.currentTraceParent());
+                status.name(), null, false, null, null, null, now, now, null, trace.traceParent(), trace.traceState());
     }
 
     private long insertCallback(Connection connection, String attemptId, StkCallback callback, String rawBody,

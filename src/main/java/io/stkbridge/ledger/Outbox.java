@@ -122,7 +122,8 @@ public class Outbox {
                 while (row.next()) {
                     rows.add(new Row(row.getLong("outbox_id"), new OutcomeEvent(row.getString("event_id"), null,
                             row.getString("event_key"), row.getString("event_type"), row.getString("payload"),
-                            row.getObject("occurred_at", OffsetDateTime.class), row.getString("trace_parent"))));
+                            row.getObject("occurred_at", OffsetDateTime.class), row.getString("trace_parent"),
+                            row.getString("trace_state"))));
                 }
             }
             return rows;

@@ -77,7 +77,7 @@ public class OutcomeEvents {
         try {
             return new OutcomeEvent(eventId, attempt.attemptId(), attempt.orderId(),
                     OutcomeEvent.TYPE_PREFIX + (receiptFor != null ? "receipt" : attempt.status().name().toLowerCase(Locale.ROOT)),
-                    mapper.writeValueAsString(event), occurredAt, null);
+                    mapper.writeValueAsString(event), occurredAt, null, null);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

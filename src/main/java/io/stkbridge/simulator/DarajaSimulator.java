@@ -239,6 +239,11 @@ public final class DarajaSimulator implements AutoCloseable {
         return ledger.tokensIssuedTo(consumerKey);
     }
 
+    /** The names (lower case) of the HTTP headers requests to this path carried, all of them together. */
+    public java.util.Set<String> requestHeaderNames(String path) {
+        return ledger.headerNames(path);
+    }
+
     /** Callback POSTs made, in completion order. */
     public List<SentCallback> callbacksSent() {
         return ledger.callbacks();
@@ -330,7 +335,7 @@ public final class DarajaSimulator implements AutoCloseable {
                     .build());
         }
         CallbackSender callbacks = new CallbackSender(callbackScheduler, clients, ledger, clock);
-        return new Router()
+        return new Router(ledger)
                 .route("GET", "/oauth/v1/generate", new OAuthEndpoint(settings, tokens, ledger))
                 .route("POST", "/mpesa/stkpush/v1/processrequest",
                         new StkPushEndpoint(settings, tokens, checks, ledger, callbacks, clock))

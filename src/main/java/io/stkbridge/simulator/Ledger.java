@@ -16,6 +16,7 @@ final class Ledger {
     private final Queue<ReceivedPush> pushes = new ConcurrentLinkedQueue<>();
     private final Queue<ReceivedQuery> queries = new ConcurrentLinkedQueue<>();
     private final Queue<SentCallback> callbacks = new ConcurrentLinkedQueue<>();
+    private final Map<String, Set<String>> headerNamesByPath = new ConcurrentHashMap<>();
     private final AtomicInteger refusedPushes = new AtomicInteger();
     private final AtomicInteger pushRequests = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
@@ -50,6 +51,15 @@ final class Ledger {
             receipt = Ids.receiptNumber();
         } while (!receiptNumbers.add(receipt));
         return receipt;
+    }
+
+    void recordHeaderNames(String path, Set<String> names) {
+        Set<String> seen = headerNamesByPath.computeIfAbsent(path, p -> ConcurrentHashMap.newKeySet());
+        names.forEach(name -> seen.add(name.toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    Set<String> headerNames(String path) {
+        return Set.copyOf(headerNamesByPath.getOrDefault(path, Set.of()));
     }
 
     void recordQuery(ReceivedQuery query) {
@@ -123,6 +133,7 @@ final class Ledger {
         pushes.clear();
         queries.clear();
         callbacks.clear();
+        headerNamesByPath.clear();
         refusedPushes.set(0);
         pushRequests.set(0);
         tokenRequests.set(0);

@@ -20,6 +20,11 @@ final class Router implements HttpHandler {
     private static final Logger LOG = Logger.getLogger(Router.class.getPackageName());
 
     private final Map<String, Map<String, Endpoint>> endpointsByPath = new HashMap<>();
+    private final Ledger ledger;
+
+    Router(Ledger ledger) {
+        this.ledger = ledger;
+    }
 
     Router route(String method, String path, Endpoint endpoint) {
         endpointsByPath.computeIfAbsent(path, p -> new HashMap<>()).put(method, endpoint);
@@ -31,6 +36,7 @@ final class Router implements HttpHandler {
         long started = System.nanoTime();
         try (exchange) {
             Request request = read(exchange);
+            ledger.recordHeaderNames(request.uri().getPath(), request.headers().keySet());
             Reply reply = dispatch(request);
             write(exchange, reply);
             LOG.fine(() -> String.format("%s %s -> %d (%d ms)", request.method(), request.uri().getPath(),

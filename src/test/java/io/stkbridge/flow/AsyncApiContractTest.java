@@ -192,7 +192,8 @@ class AsyncApiContractTest {
         }
     }
 
-    private static ObjectNode headersOf(ConsumerRecord<String, String> record) {
+    /** A record's headers as the JSON object the AsyncAPI document's header schemas describe. */
+    static ObjectNode headersOf(ConsumerRecord<String, String> record) {
         Map<String, String> headers = new HashMap<>();
         for (Header header : record.headers()) {
             headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));

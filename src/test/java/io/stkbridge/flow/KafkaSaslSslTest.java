@@ -1,27 +1,17 @@
 package io.stkbridge.flow;
 
 import io.stkbridge.ConfigurationException;
-import io.stkbridge.testing.CapturedLogs;
 import io.stkbridge.testing.EmbeddedKafka;
-import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.TestCertificates;
 import io.stkbridge.testing.TestStack;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.stkbridge.testing.OutcomeCollector.header;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,49 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * consumers, the outcome and dead-letter producers) authenticates over TLS. Wrong credentials stop start-up, naming the
  * setting and never the secret.
  */
-class KafkaSaslSslTest {
-
-    static final Duration BOUND = Duration.ofSeconds(60);
-
-    static TestStack stack;
-    static CapturedLogs logs;
+class KafkaSaslSslTest extends SecuredKafkaFlow {
 
     @BeforeAll
     static void start() {
-        logs = CapturedLogs.install();
-        stack = TestStack.startOverSaslSsl(Map.of());
+        start(() -> TestStack.startOverSaslSsl(Map.of()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            assertEquals(List.of(), logs.linesContaining(EmbeddedKafka.SCRAM_PASSWORD), "the SCRAM password was logged");
-            assertEquals(List.of(), logs.linesContaining(TestCertificates.TRUSTSTORE_PASSWORD), "a store password was logged");
-        } finally {
-            logs.close();
-            stack.close();
-        }
-    }
-
-    @Test
-    void anIntentBecomesASucceededOutcomeOverSaslSsl() {
-        String intentId = stack.pay(100);
-
-        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
-        assertEquals(List.of("ACCEPTED", "SUCCEEDED"),
-                stack.outcomes.distinctEventsOf(intentId).stream().map(e -> e.path("status").asText()).toList());
-    }
-
-    @Test
-    void queryCommandsAndDeadLettersTravelOverSaslSsl() {
-        String marker = "not-json-" + UUID.randomUUID();
-        try (IntentPublisher commands = new IntentPublisher(stack.kafka.bootstrapServers(), "mpesa.stk.query-requests")) {
-            commands.publish("k", marker);
-        }
-
-        ConsumerRecord<String, String> dead = stack.deadLetters.awaitRecords(r -> marker.equals(r.value()), 1, BOUND).get(0);
-        assertEquals("INVALID_QUERY_REQUEST", header(dead, "stk_error_reason"));
-        assertEquals("mpesa.stk.query-requests", header(dead, "stk_source_topic"));
+        stop(List.of(EmbeddedKafka.SCRAM_PASSWORD, TestCertificates.TRUSTSTORE_PASSWORD));
     }
 
     @Test
@@ -122,26 +79,7 @@ class KafkaSaslSslTest {
         return refusedStartUp(Map.of(), secrets);
     }
 
-    /** Starts a second instance with these properties and secrets changed, which must fail on its configuration. */
-    private static ConfigurationException refusedStartUp(Map<String, String> properties, Map<String, String> secrets) {
-        Map<String, String> overrides = new java.util.HashMap<>(properties);
-        overrides.put("stk.instance-id", "refused-" + UUID.randomUUID());
-        IllegalStateException failure = assertThrows(IllegalStateException.class,
-                () -> stack.startAnotherApp(overrides, secrets).close());
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConfigurationException configuration) {
-                return configuration;
-            }
-        }
-        throw new AssertionError("start-up failed, but not on its configuration", failure);
-    }
-
     private static void assertSecretsAbsent(Throwable failure, String wrong) {
-        StringWriter trace = new StringWriter();
-        failure.printStackTrace(new PrintWriter(trace));
-        for (String secret : List.of(wrong, EmbeddedKafka.SCRAM_PASSWORD, TestCertificates.TRUSTSTORE_PASSWORD)) {
-            assertFalse(trace.toString().contains(secret), "a secret is in the start-up failure:\n" + trace);
-            assertEquals(List.of(), logs.linesContaining(secret), "a secret was logged");
-        }
+        logs.assertAbsent(failure, List.of(wrong, EmbeddedKafka.SCRAM_PASSWORD, TestCertificates.TRUSTSTORE_PASSWORD));
     }
 }

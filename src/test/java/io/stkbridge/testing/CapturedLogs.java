@@ -92,6 +92,17 @@ public final class CapturedLogs extends AbstractAppender implements AutoCloseabl
         return lines.stream().filter(l -> l.contains(text)).toList();
     }
 
+    /** None of these secrets is in the failure's stack trace, nor in any line logged so far. */
+    public void assertAbsent(Throwable failure, List<String> secrets) {
+        StringWriter trace = new StringWriter();
+        failure.printStackTrace(new PrintWriter(trace));
+        for (String secret : secrets) {
+            org.junit.jupiter.api.Assertions.assertFalse(trace.toString().contains(secret),
+                    "a secret is in the start-up failure:\n" + trace);
+            org.junit.jupiter.api.Assertions.assertEquals(List.of(), linesContaining(secret), "a secret was logged");
+        }
+    }
+
     /** Events at DEBUG or finer that were captured. */
     public long debugEvents() {
         return debugEvents.get();

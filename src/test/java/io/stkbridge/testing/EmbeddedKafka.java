@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real single-node KRaft Kafka broker in this JVM, from Kafka's own test kit. Its plaintext listener
  * ({@link #bootstrapServers()}) serves the tests' own clients; {@link #startWithSaslSsl} adds a SASL_SSL listener with
- * SCRAM-SHA-256 users, the way a managed cluster accepts its clients.
+ * SCRAM-SHA-256 users, the way a managed cluster accepts its clients, and {@link #startWithMutualTls} an SSL listener
+ * that requires client certificates.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -28,6 +29,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final String USER_WITHOUT_RIGHTS = "stk-bridge-no-rights";
     public static final String SCRAM_PASSWORD = "scram-password-for-the-test-7f3e9a";
     private static final String SECURE = "SECURE";
+    private static final String LISTENER = "listener.name." + SECURE.toLowerCase() + ".";
 
     private final KafkaClusterTestKit cluster;
 
@@ -44,20 +46,15 @@ public final class EmbeddedKafka implements AutoCloseable {
      * {@link #SCRAM_USER} created through the admin API; {@link #secureBootstrapServers()} is its address.
      */
     public static EmbeddedKafka startWithSaslSsl(TestCertificates tls) {
-        String listener = "listener.name." + SECURE.toLowerCase() + ".";
-        EmbeddedKafka kafka = start(Map.of(
-                "listeners", "EXTERNAL://localhost:0,CONTROLLER://localhost:0," + SECURE + "://localhost:0",
-                "listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT," + SECURE + ":SASL_SSL",
-                listener + "sasl.enabled.mechanisms", "SCRAM-SHA-256",
-                listener + "scram-sha-256.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-                listener + "ssl.keystore.type", "PKCS12",
-                listener + "ssl.keystore.location", tls.keyStore().toString(),
-                listener + "ssl.keystore.password", TestCertificates.KEYSTORE_PASSWORD,
-                listener + "ssl.key.password", TestCertificates.KEYSTORE_PASSWORD,
+        Map<String, String> config = secureListener("SASL_SSL", tls);
+        config.putAll(Map.of(
+                LISTENER + "sasl.enabled.mechanisms", "SCRAM-SHA-256",
+                LISTENER + "scram-sha-256.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
                 // rights are checked: the plaintext listeners (the broker itself, the tests' own clients) and the
                 // bridge's user may do anything, the other user nothing
                 "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "super.users", "User:ANONYMOUS;User:" + SCRAM_USER));
+        EmbeddedKafka kafka = start(config);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             ScramCredentialInfo scram = new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096);
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER, scram, SCRAM_PASSWORD),
@@ -78,6 +75,31 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         });
         return kafka;
+    }
+
+    /**
+     * A broker with a second listener, SSL on the certificate of {@code tls}, that requires a client certificate and
+     * trusts only {@code clients}' (mutual TLS); {@link #secureBootstrapServers()} is its address.
+     */
+    public static EmbeddedKafka startWithMutualTls(TestCertificates tls, TestCertificates clients) {
+        Map<String, String> config = secureListener("SSL", tls);
+        config.putAll(Map.of(
+                LISTENER + "ssl.client.auth", "required",
+                LISTENER + "ssl.truststore.type", "PKCS12",
+                LISTENER + "ssl.truststore.location", clients.trustStore().toString(),
+                LISTENER + "ssl.truststore.password", TestCertificates.TRUSTSTORE_PASSWORD));
+        return start(config);
+    }
+
+    /** The {@link #SECURE} listener beside the plaintext ones, with this protocol, on the certificate of {@code tls}. */
+    private static Map<String, String> secureListener(String protocol, TestCertificates tls) {
+        return new HashMap<>(Map.of(
+                "listeners", "EXTERNAL://localhost:0,CONTROLLER://localhost:0," + SECURE + "://localhost:0",
+                "listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT," + SECURE + ":" + protocol,
+                LISTENER + "ssl.keystore.type", "PKCS12",
+                LISTENER + "ssl.keystore.location", tls.keyStore().toString(),
+                LISTENER + "ssl.keystore.password", TestCertificates.KEYSTORE_PASSWORD,
+                LISTENER + "ssl.key.password", TestCertificates.KEYSTORE_PASSWORD));
     }
 
     private static EmbeddedKafka start(Map<String, String> extraConfig) {

@@ -60,8 +60,9 @@ public final class TestStack implements AutoCloseable {
     private final String diagnosticsName = "test stack " + UUID.randomUUID().toString().substring(0, 8);
 
     private TestStack(Map<String, String> extraProperties, TestCertificates tls, Duration slowAnswerDelay,
-                      TestCertificates kafkaTls, Map<String, String> extraEnvironment) {
-        kafka = kafkaTls == null ? EmbeddedKafka.start() : EmbeddedKafka.startWithSaslSsl(kafkaTls);
+                      KafkaTls kafkaTls, Map<String, String> extraEnvironment) {
+        kafka = kafkaTls == null ? EmbeddedKafka.start() : kafkaTls.client() == null
+                ? EmbeddedKafka.startWithSaslSsl(kafkaTls.broker()) : EmbeddedKafka.startWithMutualTls(kafkaTls.broker(), kafkaTls.client());
         daraja = DarajaSimulator.builder()
                 .port(0)
                 .consumerCredentials("test-key", CONSUMER_SECRET)
@@ -97,9 +98,13 @@ public final class TestStack implements AutoCloseable {
         }
         if (kafkaTls != null) {
             properties.putAll(Map.of("kafka.bootstrap-servers", kafka.secureBootstrapServers(),
-                    "kafka.security-protocol", "SASL_SSL",
-                    "kafka.sasl-mechanism", "SCRAM-SHA-256",
-                    "kafka.ssl.truststore-file", kafkaTls.trustStore().toString()));
+                    "kafka.ssl.truststore-file", kafkaTls.broker().trustStore().toString()));
+            if (kafkaTls.client() == null) {
+                properties.putAll(Map.of("kafka.security-protocol", "SASL_SSL", "kafka.sasl-mechanism", "SCRAM-SHA-256"));
+            } else {
+                properties.putAll(Map.of("kafka.security-protocol", "SSL",
+                        "kafka.ssl.keystore-file", kafkaTls.client().keyStore().toString()));
+            }
         }
         properties.putAll(extraProperties);
         Map<String, String> secrets = new HashMap<>(Map.of(
@@ -114,8 +119,12 @@ public final class TestStack implements AutoCloseable {
             secrets.put("DARAJA_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
         }
         if (kafkaTls != null) {
-            secrets.put("KAFKA_SASL_JAAS_CONFIG", EmbeddedKafka.jaasConfig(EmbeddedKafka.SCRAM_PASSWORD));
             secrets.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", TestCertificates.TRUSTSTORE_PASSWORD);
+            if (kafkaTls.client() == null) {
+                secrets.put("KAFKA_SASL_JAAS_CONFIG", EmbeddedKafka.jaasConfig(EmbeddedKafka.SCRAM_PASSWORD));
+            } else {
+                secrets.put("KAFKA_SSL_KEYSTORE_PASSWORD", TestCertificates.KEYSTORE_PASSWORD);
+            }
         }
         secrets.putAll(extraEnvironment);
         appSecrets = Map.copyOf(secrets);
@@ -301,6 +310,23 @@ public final class TestStack implements AutoCloseable {
         return StkBridgeInstance.start(properties, secrets);
     }
 
+    /**
+     * Starts another instance with these properties and secrets changed (and an instance id of its own), which must fail
+     * on its configuration: the {@link io.stkbridge.ConfigurationException} that stopped it.
+     */
+    public io.stkbridge.ConfigurationException refusedStartUp(Map<String, String> overrides, Map<String, String> secretOverrides) {
+        Map<String, String> properties = new HashMap<>(overrides);
+        properties.put("stk.instance-id", "refused-" + UUID.randomUUID());
+        IllegalStateException failure = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> startAnotherApp(properties, secretOverrides).close());
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof io.stkbridge.ConfigurationException configuration) {
+                return configuration;
+            }
+        }
+        throw new AssertionError("start-up failed, but not on its configuration", failure);
+    }
+
     public static TestStack start(Map<String, String> extraProperties) {
         return new TestStack(extraProperties, null, Duration.ofSeconds(4), null, Map.of());
     }
@@ -316,7 +342,22 @@ public final class TestStack implements AutoCloseable {
      * and collectors use the broker's plaintext listener.
      */
     public static TestStack startOverSaslSsl(Map<String, String> extraProperties) {
-        return new TestStack(extraProperties, null, Duration.ofSeconds(4), TestCertificates.create(), Map.of());
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4), new KafkaTls(TestCertificates.create(), null),
+                Map.of());
+    }
+
+    /**
+     * As {@link #start(Map)}, with stk-bridge reaching Kafka only through an SSL listener that requires a client
+     * certificate: its own, made for the test, given through KAFKA_SSL_KEYSTORE_FILE; the broker's trusted through
+     * KAFKA_SSL_TRUSTSTORE_FILE. The test's own publisher and collectors use the broker's plaintext listener.
+     */
+    public static TestStack startOverMutualTls(Map<String, String> extraProperties) {
+        return new TestStack(extraProperties, null, Duration.ofSeconds(4),
+                new KafkaTls(TestCertificates.create(), TestCertificates.create()), Map.of());
+    }
+
+    /** The broker's certificate; and the bridge's, for mutual TLS, or null for SASL_SSL. */
+    private record KafkaTls(TestCertificates broker, TestCertificates client) {
     }
 
     /**
