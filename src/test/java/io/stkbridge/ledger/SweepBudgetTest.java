@@ -38,7 +38,7 @@ class SweepBudgetTest {
             ledger.accepted("b-1", "till", start.minusSeconds(30), start.minusSeconds(8), start.plusMinutes(8));
             ledger.accepted("a-3", "shop", start.minusSeconds(20), start.minusSeconds(7), start.plusMinutes(8));
             ledger.accepted("b-2", "till", start.minusSeconds(10), start.minusSeconds(6), start.plusMinutes(8));
-            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.evenlySpaced(20, clock),
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.local("query", 20, clock),
                     Duration.ofMillis(100), 10, "instance-a");
 
             assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
@@ -58,7 +58,7 @@ class SweepBudgetTest {
             }
             ledger.accepted("a-4", "shop", start, start.plusSeconds(30), start.plusMinutes(8));
             StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES,
-                    TpsLimiter.evenlySpaced(2, clock), Duration.ofSeconds(5), 10, "instance-a");
+                    TpsLimiter.local("query", 2, clock), Duration.ofSeconds(5), 10, "instance-a");
 
             // shop: 3 at 2 per second, till: 2 at the same time; "gone" is no longer configured and never queried
             assertEquals(new StaleAttempts.QueryBacklog(6, 1.5), sweeper.queryBacklog());
