@@ -46,6 +46,36 @@ class SweepBudgetTest {
         }
     }
 
+    static final Merchants ONE_SHORTCODE = new Merchants(List.of(
+            new Merchant("big", "174379", "174379", Merchant.PAY_BILL, "key-big", "s", "pk", "", ""),
+            new Merchant("small", "174379", "174379", Merchant.PAY_BILL, "key-small", "s", "pk", "", "")));
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void merchantsSharingAShortcodeShareItsBudgetFairlyOldestFirstWithinEach(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            // one merchant's backlog, all of it older than the other's three attempts
+            for (int i = 1; i <= 30; i++) {
+                ledger.accepted(String.format("big-%02d", i), "big", start.minusMinutes(60).plusSeconds(i),
+                        start.minusSeconds(1), start.plusMinutes(8));
+            }
+            for (int i = 1; i <= 3; i++) {
+                ledger.accepted("small-" + i, "small", start.minusMinutes(5).plusSeconds(i), start.minusSeconds(1),
+                        start.plusMinutes(8));
+            }
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONE_SHORTCODE, TpsLimiter.local("query", 20, clock),
+                    Duration.ofMillis(200), 10, "instance-a");
+
+            assertEquals(List.of("big-01", "small-1", "big-02", "small-2"), ids(sweeper.claimDue()),
+                    "the shortcode's 4 (20/s × 200 ms), half each");
+            assertEquals(List.of("big-03", "small-3", "big-04", "big-05"), ids(sweeper.claimDue()),
+                    "what the small merchant leaves unused goes to the other");
+            assertEquals(List.of("big-06", "big-07", "big-08", "big-09"), ids(sweeper.claimDue()));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void theQueryBacklogIsWhatIsDueNowAndDrainsAtEachShortcodesRate(String database) throws Exception {
