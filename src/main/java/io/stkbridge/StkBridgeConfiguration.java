@@ -367,7 +367,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("apiAccess", apiAccess);
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),
                 new LedgerSummary(transactions, clock, querySchedule.firstDelay()), new PhoneAccess(transactions, clock),
-                mapper, clock));
+                staleAttempts::queryBacklog, mapper, clock));
         registry.bind("consoleAssets", new ConsoleAssets());
         registry.bind("realRequestHeaders", new RealRequestHeaders());
         DarajaOutage outage = new DarajaOutage(clock,
