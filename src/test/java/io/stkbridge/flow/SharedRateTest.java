@@ -95,6 +95,7 @@ class SharedRateTest {
             TreeMap<Long, Long> perSecond = sent.stream().collect(Collectors.groupingBy(
                     request -> receivedAt.apply(request).getEpochSecond(), TreeMap::new, Collectors.counting()));
             String counts = what + " of " + code + " per second: " + perSecond.values();
+            System.out.println("SharedRateTest: " + counts);
             assertTrue(perSecond.values().stream().allMatch(count -> count <= rate + EDGE_TOLERANCE),
                     "never more than " + rate + " in a second, counting both instances: " + counts);
             Instant first = sent.stream().map(receivedAt).min(Instant::compareTo).orElseThrow();
