@@ -19,7 +19,9 @@ import java.util.function.Predicate;
 /**
  * The sweeper's choices: which waiting attempts to query now. Each sweep claims, oldest first, as many attempts per
  * shortcode as its query rate allows until the next sweep (rate × interval), and each query then waits for its turn
- * under that rate: the configured per-shortcode rate is what reaches Daraja, however large the backlog.
+ * under that rate: the configured per-shortcode rate is what reaches Daraja, however large the backlog. The rate is
+ * shared by every instance on a PostgreSQL ledger ({@link TpsLimiter#shared}), and forced queries take their turns
+ * ahead of the sweep's.
  */
 public class StaleAttempts {
 

@@ -6,8 +6,6 @@ import io.stkbridge.testing.MovableClock;
 import io.stkbridge.testing.PostgresSchemas;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.sql.DataSource;
 import java.io.PrintWriter;
@@ -116,31 +114,6 @@ class TpsLimiterTest {
             assertThrows(TpsLimiter.RateLimitUnavailableException.class, () -> cutOff.acquire("174379"));
             assertThrows(TpsLimiter.RateLimitUnavailableException.class, () -> cutOff.acquireSpare("174379"));
             assertTrue(outage.calls.get() > 2, "tried again meanwhile");
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"H2", "PostgreSQL"})
-    void theMigrationCreatesTheBucketTableOnBothLedgers(String database) throws Exception {
-        HikariConfig config = new HikariConfig();
-        PostgresSchemas pg = null;
-        if (database.equals("PostgreSQL")) {
-            pg = PostgresSchemas.createOrSkip();
-            config.setJdbcUrl(pg.appUrl());
-            config.setUsername(pg.user());
-            config.setPassword(pg.password());
-        } else {
-            config.setJdbcUrl("jdbc:h2:mem:limiter-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
-        }
-        try (HikariDataSource dataSource = new HikariDataSource(config)) {
-            Flyway.configure().dataSource(dataSource).load().migrate();
-            try (Connection connection = dataSource.getConnection()) {
-                connection.createStatement().execute("INSERT INTO stk_rate_limit_bucket (id, state) VALUES ('query:174379:5', NULL)");
-            }
-        } finally {
-            if (pg != null) {
-                pg.close();
-            }
         }
     }
 

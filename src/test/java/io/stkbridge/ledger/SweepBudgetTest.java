@@ -22,9 +22,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class SweepBudgetTest {
 
-    static final Merchants TWO_SHORTCODES = new Merchants(List.of(
-            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", ""),
-            new Merchant("till", "600100", "600100", Merchant.PAY_BILL, "key-till", "s", "pk", "", "")));
+    static final Merchants TWO_SHORTCODES = merchants("shop", "174379", "till", "600100");
+
+    /** PayBill merchants, by name and shortcode. */
+    static Merchants merchants(String... nameAndShortcode) {
+        List<Merchant> merchants = new java.util.ArrayList<>();
+        for (int i = 0; i < nameAndShortcode.length; i += 2) {
+            String name = nameAndShortcode[i];
+            String shortcode = nameAndShortcode[i + 1];
+            merchants.add(new Merchant(name, shortcode, shortcode, Merchant.PAY_BILL, "key-" + name, "s", "pk", "", ""));
+        }
+        return new Merchants(merchants);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
@@ -46,9 +55,7 @@ class SweepBudgetTest {
         }
     }
 
-    static final Merchants ONE_SHORTCODE = new Merchants(List.of(
-            new Merchant("big", "174379", "174379", Merchant.PAY_BILL, "key-big", "s", "pk", "", ""),
-            new Merchant("small", "174379", "174379", Merchant.PAY_BILL, "key-small", "s", "pk", "", "")));
+    static final Merchants ONE_SHORTCODE = merchants("big", "174379", "small", "174379");
 
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
@@ -95,6 +102,15 @@ class SweepBudgetTest {
             sweeper.claimDue();
             assertEquals(new StaleAttempts.QueryBacklog(5, 1.5), sweeper.queryBacklog(),
                     "claimed is not yet queried; the orphan was set aside until its give-up time");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void theSharedRateLimitsTableIsMigratedOnBothLedgers(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            ledger.execute("INSERT INTO stk_rate_limit_bucket (id, state) VALUES ('query:174379:5', NULL)");
+            assertEquals(List.of("query:174379:5"), ledger.column("SELECT id FROM stk_rate_limit_bucket"));
         }
     }
 
