@@ -58,7 +58,7 @@ public class TpsLimiter {
 
     /** Thrown when the rate limit's store failed for longer than the limiter waits: the request was not sent. */
     public static class RateLimitUnavailableException extends RuntimeException {
-        RateLimitUnavailableException(String message, Throwable cause) {
+        public RateLimitUnavailableException(String message, Throwable cause) {
             super(message, cause);
         }
     }
