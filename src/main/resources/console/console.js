@@ -310,6 +310,14 @@ async function showDashboard() {
   $('dash-waiting-text').textContent = w.count === 0
     ? 'No payment is waiting longer than expected.'
     : `${w.count} payment(s) still waiting more than ${duration(w.olderThanSeconds)} after they were sent. They are checked with M-Pesa automatically.`;
+  // what the sweeper still has to ask M-Pesa about, and how long that takes at the configured rate (all instances)
+  const backlog = summary.queryBacklog;
+  const backlogText = backlog.attempts === 0
+    ? 'No payment is due for a status check with M-Pesa.'
+    : `${backlog.attempts} payment(s) due for a status check with M-Pesa: about ${duration(backlog.drainSeconds)} to check them all at the configured rate.`;
+  $('dash-backlog').textContent = backlogText;
+  $('dash-backlog').dataset.attempts = String(backlog.attempts);
+  $('dash-backlog').dataset.drainSeconds = String(backlog.drainSeconds);
   $('dash-waiting').tBodies[0].replaceChildren(...w.oldest.map((row) =>
     el('tr', { class: 'result-row', onclick: () => { location.hash = '#/attempt/' + encodeURIComponent(row.attemptId); } },
       el('td', {}, row.orderId), el('td', {}, badge(row.status)), el('td', {}, duration(row.ageSeconds)))));

@@ -185,6 +185,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         if (queryTps < 1) {
             settings.problem("STK_QUERY_TPS_PER_SHORTCODE must be at least 1");
         }
+        Duration rateLimitStoreWait = millis(settings, "stk.rate-limit.store-wait-ms", "STK_RATE_LIMIT_STORE_WAIT_MS");
+        if (rateLimitStoreWait.toMillis() < 0) {
+            settings.problem("STK_RATE_LIMIT_STORE_WAIT_MS must be 0 or more");
+        }
         int busyRetries = settings.integer("daraja.push-busy-retries", "DARAJA_PUSH_BUSY_RETRIES");
         int busyRetryDelay = settings.integer("daraja.push-busy-retry-delay-ms", "DARAJA_PUSH_BUSY_RETRY_DELAY_MS");
         int signInFailures = settings.integer("stk.api.signin-max-failures", "STK_API_SIGNIN_MAX_FAILURES");
@@ -302,7 +306,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         Transactions callbackTransactions = new Transactions(callbackDataSource, groupCommit);
         AttemptLedger callbackLedger = new AttemptLedger(callbackTransactions, outcomeEvents, pushRequests, mapper, clock,
                 querySchedule, instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
-        StaleAttempts staleAttempts = new StaleAttempts(ledger, merchants, TpsLimiter.evenlySpaced(Math.max(queryTps, 1), clock),
+        RateLimits rateLimits = new RateLimits(dbUrl, dataSource, clock, rateLimitStoreWait);
+        StaleAttempts staleAttempts = new StaleAttempts(ledger, merchants, rateLimits.limiter("query", queryTps, Map.of()),
                 millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId);
 
         Registry registry = context.getRegistry();
@@ -362,14 +367,14 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("intentReader", new IntentReader(mapper, merchants, settings.optional("stk.default-description")));
         registry.bind("attemptLedger", ledger);
         registry.bind("darajaCalls", new DarajaCalls(pushRequests, passwords, tokens, merchants, mapper));
-        registry.bind("pushPolicy", new PushPolicy(new TpsLimiter(Math.max(pushTps, 1), pushTpsByShortcode(merchants), clock), merchants, busyRetries,
+        registry.bind("pushPolicy", new PushPolicy(rateLimits.limiter("push", pushTps, pushTpsByShortcode(merchants)), merchants, busyRetries,
                 busyRetryDelay, workSlots));
         registry.bind("staleAttempts", staleAttempts);
         registry.bind("attemptLookup", new AttemptLookup(ledger, mapper));
         registry.bind("apiAccess", apiAccess);
         registry.bind("supportApi", new SupportApi(new AttemptSearch(transactions), new AttemptHistory(transactions),
                 new LedgerSummary(transactions, clock, querySchedule.firstDelay()), new PhoneAccess(transactions, clock),
-                mapper, clock));
+                staleAttempts::queryBacklog, mapper, clock));
         registry.bind("consoleAssets", new ConsoleAssets());
         registry.bind("realRequestHeaders", new RealRequestHeaders());
         DarajaOutage outage = new DarajaOutage(clock,
@@ -483,6 +488,19 @@ public class StkBridgeConfiguration implements CamelConfiguration {
     }
 
     /** A merchant's {@code pushTps} limits its shortcode; merchants sharing a shortcode share the lowest limit. */
+    /**
+     * The per-shortcode rate limits: on a PostgreSQL ledger shared by every instance (a Bucket4j bucket per shortcode in
+     * the ledger), so that the configured rate is the merchant's total; on H2 in this process, which is right because
+     * only one process can open an H2 file ledger (its file lock).
+     */
+    private record RateLimits(String dbUrl, javax.sql.DataSource dataSource, Clock clock, Duration storeWait) {
+        TpsLimiter limiter(String name, int perSecond, Map<String, Double> perSecondByShortcode) {
+            return dbUrl.startsWith("jdbc:postgresql:")
+                    ? TpsLimiter.shared(name, dataSource, Math.max(perSecond, 1), perSecondByShortcode, clock, storeWait)
+                    : TpsLimiter.local(name, Math.max(perSecond, 1), perSecondByShortcode, clock);
+        }
+    }
+
     private static Map<String, Double> pushTpsByShortcode(Merchants merchants) {
         Map<String, Double> limits = new HashMap<>();
         for (Merchant merchant : merchants.all()) {

@@ -12,6 +12,7 @@ import io.stkbridge.ledger.AttemptHistory;
 import io.stkbridge.ledger.AttemptNotFoundException;
 import io.stkbridge.ledger.AttemptSearch;
 import io.stkbridge.ledger.LedgerSummary;
+import io.stkbridge.ledger.StaleAttempts;
 import io.stkbridge.ledger.PhoneAccess;
 import io.stkbridge.outcome.Status;
 import org.apache.camel.Body;
@@ -34,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -63,15 +65,18 @@ public class SupportApi {
     private final AttemptHistory history;
     private final LedgerSummary summary;
     private final PhoneAccess phoneAccess;
+    private final Supplier<StaleAttempts.QueryBacklog> queryBacklog;
     private final ObjectMapper mapper;
     private final Clock clock;
 
+    /** @param queryBacklog attempts due for a query now, and how long the configured rate takes to query them */
     public SupportApi(AttemptSearch search, AttemptHistory history, LedgerSummary summary, PhoneAccess phoneAccess,
-                      ObjectMapper mapper, Clock clock) {
+                      Supplier<StaleAttempts.QueryBacklog> queryBacklog, ObjectMapper mapper, Clock clock) {
         this.search = search;
         this.history = history;
         this.summary = summary;
         this.phoneAccess = phoneAccess;
+        this.queryBacklog = queryBacklog;
         this.mapper = mapper;
         this.clock = clock;
     }
@@ -166,6 +171,11 @@ public class SupportApi {
             row.put("ageSeconds", Duration.between(w.createdAt(), OffsetDateTime.now(clock)).toSeconds());
             return row;
         }).toList());
+        // now, whatever the period: what the sweeper still has to query, and how long that takes at the configured rate
+        StaleAttempts.QueryBacklog backlog = queryBacklog.get();
+        Map<String, Object> queries = new LinkedHashMap<>();
+        queries.put("attempts", backlog.attempts());
+        queries.put("drainSeconds", (long) Math.ceil(backlog.drainSeconds()));
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("from", eat(from));
         view.put("to", eat(to));
@@ -173,6 +183,7 @@ public class SupportApi {
         view.put("byStatus", byStatus);
         view.put("byReason", byReason);
         view.put("waitingBeyondSweep", waiting);
+        view.put("queryBacklog", queries);
         view.put("outcomesByHour", new ArrayList<>(hours.values()));
         return view;
     }

@@ -41,6 +41,14 @@ public class DarajaCalls {
         this.mapper = mapper;
     }
 
+    /**
+     * Makes the merchant's OAuth token ready (fetched when none is fresh) before a push waits for its turn under the rate:
+     * the turn is then followed by the send, not by a token fetch that would bunch the turns taken meanwhile at Daraja.
+     */
+    public void readyToken(Attempt attempt) {
+        tokens.bearer(merchants.byName(attempt.merchant()));
+    }
+
     public void preparePush(Attempt attempt, Exchange exchange) throws JsonProcessingException {
         prepare(attempt, pushRequests.build(attempt), exchange);
     }

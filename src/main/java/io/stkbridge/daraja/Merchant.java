@@ -8,7 +8,7 @@ package io.stkbridge.daraja;
  * @param fixedPassword   a password + timestamp pair supplied instead of the passkey (both blank when the passkey is used)
  * @param environment     {@code sandbox} or {@code production}
  * @param baseUrl         where its Daraja calls go (the environment's host, or DARAJA_BASE_URL); blank: not configured
- * @param pushTps         most pushes per second to its shortcode, per instance; 0: the instance-wide default
+ * @param pushTps         most pushes per second to its shortcode, all instances together; 0: the configured default
  * @param accountReferenceRule AccountReference of an intent that names none and whose order id is over 12 characters
  */
 public record Merchant(

@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 import java.util.Set;
 
 /**
- * How fast and how often a push is sent. Pushes per shortcode are limited to a rate (the consumer thread waits for its
- * turn, so the intake slows instead of Daraja's spike arrest refusing). A push Daraja definitely refused because it was
+ * How fast and how often a push is sent. Pushes per shortcode are limited to a rate, evenly spaced and shared by every
+ * instance on a PostgreSQL ledger (the consumer thread waits for its turn, so the intake slows instead of Daraja's spike
+ * arrest refusing). A push Daraja definitely refused because it was
  * busy is sent again with exponential backoff, a bounded number of times; nothing else is ever re-sent.
  */
 public class PushPolicy {

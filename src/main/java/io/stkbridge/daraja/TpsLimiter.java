@@ -1,90 +1,216 @@
 package io.stkbridge.daraja;
 
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
- * Requests per second per shortcode (token bucket, burst of one second's worth, or {@linkplain #evenlySpaced evenly
- * spaced}); callers that get no permit wait for a later turn. Each shortcode may have its own limit (a merchant's
- * {@code pushTps}); the others get the default.
+ * Requests per second per shortcode, evenly spaced: one turn every 1/rate s and no burst saved up while idle (Daraja's
+ * spike arrest counts within the second). Each shortcode may have its own limit (a merchant's {@code pushTps}); the
+ * others get the default.
+ *
+ * <p>A Bucket4j token bucket per shortcode, of capacity 1 refilled greedily at the rate. {@linkplain #shared Shared}: the
+ * bucket lives in the ledger's PostgreSQL table {@code stk_rate_limit_bucket} (SELECT … FOR UPDATE), so the rate is the
+ * merchant's total however many instances run. {@linkplain #local Local}: in this process, for an H2 ledger, which only
+ * one instance can open (its file lock).
+ *
+ * <p>Two kinds of turn: {@link #acquire} reserves the next free turn (the bucket may go below zero, a queue that every
+ * instance sees), {@link #acquireSpare} takes a turn only when no reservation is waiting. So a forced query goes ahead
+ * of every sweep query, on any instance. Within an instance, callers of each kind queue in arrival order, one of them
+ * at a time at the bucket: an instance never holds more than one reservation of each kind per shortcode.
+ *
+ * <p>While the bucket's store fails (PostgreSQL unreachable), a turn is tried again with backoff for up to
+ * {@code storeWait}; then {@link RateLimitUnavailableException}: the caller's exchange fails (an intent is read again,
+ * a query waits for a later sweep). Never a request without its turn.
  */
 public class TpsLimiter {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TpsLimiter.class);
+    private static final String TABLE = "stk_rate_limit_bucket";
+    private static final long MAX_BACKOFF_MS = 2000;
+
+    private final String name;
     private final double perSecond;
     private final Map<String, Double> perSecondByShortcode;
-    private final Clock clock;
+    private final Function<String, Bucket> bucketFactory;
+    private final Duration storeWait;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> reserving = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> sparing = new ConcurrentHashMap<>();
 
-    private static final class Bucket {
-        private final double perSecond;
-        private final double capacity;
-        private double tokens;
-        private long refilledAtMillis;
-
-        Bucket(double perSecond, double capacity, long now) {
-            this.perSecond = perSecond;
-            this.capacity = capacity;
-            this.tokens = capacity;
-            this.refilledAtMillis = now;
+    /** Thrown when the rate limit's store failed for longer than the limiter waits: the request was not sent. */
+    public static class RateLimitUnavailableException extends RuntimeException {
+        public RateLimitUnavailableException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
-    private final boolean burst;
-
-    public TpsLimiter(double perSecond, Clock clock) {
-        this(perSecond, Map.of(), clock);
-    }
-
-    /** @param perSecondByShortcode limits that differ from {@code perSecond}, by shortcode */
-    public TpsLimiter(double perSecond, Map<String, Double> perSecondByShortcode, Clock clock) {
-        this(perSecond, perSecondByShortcode, clock, true);
-    }
-
-    /**
-     * No burst: one permit every 1/{@code perSecond} s, so no second ever sees more than the rate, as a spike arrest
-     * that counts in sub-second intervals (Daraja's "Spike Arrest Violation") expects.
-     */
-    public static TpsLimiter evenlySpaced(double perSecond, Clock clock) {
-        return new TpsLimiter(perSecond, Map.of(), clock, false);
-    }
-
-    private TpsLimiter(double perSecond, Map<String, Double> perSecondByShortcode, Clock clock, boolean burst) {
+    private TpsLimiter(String name, double perSecond, Map<String, Double> perSecondByShortcode, Duration storeWait,
+                       Function<TpsLimiter, Function<String, Bucket>> buckets) {
         if (perSecond <= 0 || perSecondByShortcode.values().stream().anyMatch(limit -> limit <= 0)) {
             throw new IllegalArgumentException("TPS limit must be positive");
         }
+        this.name = name;
         this.perSecond = perSecond;
         this.perSecondByShortcode = new HashMap<>(perSecondByShortcode);
-        this.clock = clock;
-        this.burst = burst;
+        this.storeWait = storeWait;
+        this.bucketFactory = buckets.apply(this);
+    }
+
+    /** In this process only: for an H2 ledger (one instance) and unit tests. */
+    public static TpsLimiter local(String name, double perSecond, Map<String, Double> perSecondByShortcode, Clock clock) {
+        TimeMeter time = timeOf(clock);
+        return new TpsLimiter(name, perSecond, perSecondByShortcode, Duration.ZERO, limiter -> shortcode ->
+                Bucket.builder().addLimit(limiter.bandwidth(shortcode)).withCustomTimePrecision(time).build());
+    }
+
+    public static TpsLimiter local(String name, double perSecond, Clock clock) {
+        return local(name, perSecond, Map.of(), clock);
+    }
+
+    /**
+     * Shared by every instance on the PostgreSQL ledger behind {@code dataSource}. The bucket's key names the limit, the
+     * shortcode and the rate ({@code query:174379:5}), so instances configured alike share it; while their rates differ
+     * (a rolling change) each rate has its own bucket. The bucket's times are the instances' clocks (keep them in sync).
+     *
+     * @param storeWait how long a turn is tried again while the store fails
+     */
+    public static TpsLimiter shared(String name, DataSource dataSource, double perSecond,
+                                    Map<String, Double> perSecondByShortcode, Clock clock, Duration storeWait) {
+        ProxyManager<String> store = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+                .primaryKeyMapper(PrimaryKeyMapper.STRING)
+                .table(TABLE)
+                .clientClock(timeOf(clock))
+                // a statement stuck behind a row lock gives up, and the turn is tried again within storeWait
+                .requestTimeout(Duration.ofMillis(Math.max(1000, storeWait.toMillis())))
+                .build();
+        return new TpsLimiter(name, perSecond, perSecondByShortcode, storeWait, limiter -> shortcode -> {
+            BucketConfiguration configuration = BucketConfiguration.builder().addLimit(limiter.bandwidth(shortcode)).build();
+            return store.builder().build(limiter.key(shortcode), () -> configuration);
+        });
+    }
+
+    private static TimeMeter timeOf(Clock clock) {
+        return new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return TimeUnit.MILLISECONDS.toNanos(clock.millis());
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return true;
+            }
+        };
+    }
+
+    /** One token, refilled in 1/rate s: evenly spaced, and nothing saved up while idle beyond that one. */
+    private Bandwidth bandwidth(String shortcode) {
+        long periodNanos = Math.max(1, Math.round(TimeUnit.SECONDS.toNanos(1) / perSecond(shortcode)));
+        return Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofNanos(periodNanos)).initialTokens(1).build();
+    }
+
+    /** The bucket's key in the shared table: {@code push:174379:20}. */
+    String key(String shortcode) {
+        return name + ":" + shortcode + ":" + BigDecimal.valueOf(perSecond(shortcode)).stripTrailingZeros().toPlainString();
     }
 
     public double perSecond(String shortcode) {
         return perSecondByShortcode.getOrDefault(shortcode, perSecond);
     }
 
-    /** Waits for a permit: the calling consumer thread slows down, which is how the intake is throttled. */
+    /**
+     * Waits for the next free turn, reserved at once: ahead of every {@link #acquireSpare} caller. Pushes wait here (the
+     * calling consumer thread slows down, which is how the intake is throttled), and forced queries.
+     */
     public void acquire(String shortcode) throws InterruptedException {
-        double limit = perSecond(shortcode);
-        while (!tryAcquire(shortcode)) {
-            Thread.sleep(Math.max(1, (long) (1000 / limit / 2)));
+        ReentrantLock turn = reserving.computeIfAbsent(shortcode, key -> new ReentrantLock(true));
+        turn.lockInterruptibly();
+        try {
+            Bucket bucket = bucket(shortcode);
+            // a reservation: the bucket goes below zero by this turn, and the answer is how long until it is due
+            // (Bucket4j's own blocking consume does the same and then parks; this sleeps outside the store's retries)
+            sleepNanos(withStore(shortcode, () -> bucket.consumeIgnoringRateLimits(1)));
+        } finally {
+            turn.unlock();
         }
     }
 
-    public boolean tryAcquire(String shortcode) {
-        long now = clock.millis();
-        Bucket bucket = buckets.computeIfAbsent(shortcode,
-                key -> new Bucket(perSecond(key), burst ? perSecond(key) : 1, now));
-        synchronized (bucket) {
-            double rate = bucket.perSecond;
-            bucket.tokens = Math.min(bucket.capacity, bucket.tokens + (now - bucket.refilledAtMillis) * rate / 1000.0);
-            bucket.refilledAtMillis = now;
-            if (bucket.tokens >= 1) {
-                bucket.tokens -= 1;
-                return true;
+    /** Waits for a turn nobody has reserved: the sweeper's queries, which give way to forced ones. */
+    public void acquireSpare(String shortcode) throws InterruptedException {
+        ReentrantLock turn = sparing.computeIfAbsent(shortcode, key -> new ReentrantLock(true));
+        turn.lockInterruptibly();
+        try {
+            Bucket bucket = bucket(shortcode);
+            while (true) {
+                ConsumptionProbe probe = withStore(shortcode, () -> bucket.tryConsumeAndReturnRemaining(1));
+                if (probe.isConsumed()) {
+                    return;
+                }
+                sleepNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), probe.getNanosToWaitForRefill()));
             }
-            return false;
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /** A turn now, or false without waiting. */
+    public boolean tryAcquire(String shortcode) throws InterruptedException {
+        Bucket bucket = bucket(shortcode);
+        return withStore(shortcode, () -> bucket.tryConsume(1));
+    }
+
+    private Bucket bucket(String shortcode) {
+        return buckets.computeIfAbsent(shortcode, bucketFactory);
+    }
+
+    private interface StoreCall<T> {
+        T call();
+    }
+
+    private <T> T withStore(String shortcode, StoreCall<T> call) throws InterruptedException {
+        long deadline = System.nanoTime() + storeWait.toNanos();
+        long backoffMs = 50;
+        for (int tries = 1; ; tries++) {
+            try {
+                return call.call();
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new RateLimitUnavailableException("The " + name + " rate limit of shortcode " + shortcode
+                            + " could not be read from the ledger for " + storeWait.toMillis() + " ms (" + tries
+                            + " tries): nothing was sent", e);
+                }
+                if (tries == 1) {
+                    LOG.warn("The {} rate limit of shortcode {} could not be read from the ledger ({}); trying again for "
+                            + "up to {} ms, sending nothing meanwhile", name, shortcode, e.toString(), storeWait.toMillis());
+                }
+                Thread.sleep(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+            }
+        }
+    }
+
+    private static void sleepNanos(long nanos) throws InterruptedException {
+        if (nanos > 0) {
+            TimeUnit.NANOSECONDS.sleep(nanos);
         }
     }
 }

@@ -337,7 +337,8 @@ public class IntakeBatches {
 
     /**
      * Whether a failure may be the record's own fault: not when, anywhere in its causes, the ledger or a broker was
-     * unreachable, timed out or short of resources, nor when the bridge is stopping.
+     * unreachable, timed out or short of resources (the shared rate limit's table included), nor when the bridge is
+     * stopping.
      */
     static boolean blamesTheRecord(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
@@ -345,7 +346,9 @@ public class IntakeBatches {
                     || cause instanceof SQLNonTransientConnectionException || cause instanceof IOException
                     || cause instanceof org.apache.kafka.common.errors.RetriableException
                     || cause instanceof java.util.concurrent.TimeoutException || cause instanceof InterruptedException
-                    || cause instanceof RejectedExecutionException) {
+                    || cause instanceof RejectedExecutionException
+                    // the shared rate limit's table could not be read, whatever the error: the ledger's, not the record's
+                    || cause instanceof io.stkbridge.daraja.TpsLimiter.RateLimitUnavailableException) {
                 return false;
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().length() >= 2

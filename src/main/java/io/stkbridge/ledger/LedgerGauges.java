@@ -44,7 +44,7 @@ public class LedgerGauges {
         Gauge.builder("stk.query.backlog", this, g -> g.queryBacklog()[0])
                 .description("Attempts whose STK Query is due now").strongReference(true).register(registry);
         Gauge.builder("stk.query.backlog.drain.seconds", this, g -> g.queryBacklog()[1])
-                .description("How long this instance takes to query the backlog at STK_QUERY_TPS_PER_SHORTCODE")
+                .description("How long the query backlog takes at STK_QUERY_TPS_PER_SHORTCODE (all instances together)")
                 .strongReference(true).register(registry);
     }
 

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,9 @@ import java.util.function.Predicate;
 /**
  * The sweeper's choices: which waiting attempts to query now. Each sweep claims, oldest first, as many attempts per
  * shortcode as its query rate allows until the next sweep (rate × interval), and each query then waits for its turn
- * under that rate: the configured per-shortcode rate is what reaches Daraja, however large the backlog.
+ * under that rate: the configured per-shortcode rate is what reaches Daraja, however large the backlog. The rate is
+ * shared by every instance on a PostgreSQL ledger ({@link TpsLimiter#shared}), and forced queries take their turns
+ * ahead of the sweep's.
  */
 public class StaleAttempts {
 
@@ -50,22 +53,38 @@ public class StaleAttempts {
         return (int) Math.max(1, Math.ceil(queryRate.perSecond(shortcode) * sweepInterval.toMillis() / 1000.0));
     }
 
+    /**
+     * This sweep's claims, oldest first within each merchant. Merchants sharing a shortcode share its budget fairly: each
+     * first gets an equal part of it, then what some of them left unused goes to the others, so one merchant's backlog
+     * never starves another's few attempts. Merchants on different shortcodes have budgets of their own.
+     */
     public List<Attempt> claimDue() {
-        Map<String, Integer> claimedByShortcode = new HashMap<>();
+        Map<String, Integer> leftByShortcode = new HashMap<>();
+        Map<String, Integer> merchantsByShortcode = new HashMap<>();
+        for (Merchant merchant : merchants.all()) {
+            leftByShortcode.put(merchant.shortcode(), perSweep(merchant.shortcode()));
+            merchantsByShortcode.merge(merchant.shortcode(), 1, Integer::sum);
+        }
         Predicate<Attempt> withinBudget = attempt -> {
             String shortcode = merchants.byName(attempt.merchant()).shortcode();
-            int claimed = claimedByShortcode.getOrDefault(shortcode, 0);
-            if (claimed >= perSweep(shortcode)) {
+            int left = leftByShortcode.getOrDefault(shortcode, 0);
+            if (left <= 0) {
                 return false;
             }
-            claimedByShortcode.put(shortcode, claimed + 1);
+            leftByShortcode.put(shortcode, left - 1);
             return true;
         };
-        // merchant by merchant, so that one merchant's backlog never hides another's due attempts
         List<Attempt> due = new ArrayList<>();
+        // first an equal share each, then the rest of each shortcode's budget to whoever still has attempts due
         for (Merchant merchant : merchants.all()) {
-            due.addAll(ledger.claimDueForQuery(merchant.name(), perSweep(merchant.shortcode()), instanceId,
-                    attempt -> true, withinBudget));
+            int share = (int) Math.ceil((double) perSweep(merchant.shortcode()) / merchantsByShortcode.get(merchant.shortcode()));
+            due.addAll(ledger.claimDueForQuery(merchant.name(), share, instanceId, attempt -> true, withinBudget));
+        }
+        for (Merchant merchant : merchants.all()) {
+            int left = leftByShortcode.get(merchant.shortcode());
+            if (left > 0) {
+                due.addAll(ledger.claimDueForQuery(merchant.name(), left, instanceId, attempt -> true, withinBudget));
+            }
         }
         // then whatever is left: attempts of merchants no longer configured are set aside there
         due.addAll(ledger.claimDueForQuery(batchSize, instanceId, attempt -> merchants.isConfigured(attempt.merchant()),
@@ -77,21 +96,27 @@ public class StaleAttempts {
     }
 
     /**
-     * The claimed attempts, oldest first within each shortcode, the shortcodes taking turns: the sweep's threads then
-     * wait for every shortcode's rate at once, instead of all waiting for the one with the oldest backlog.
+     * The claimed attempts, oldest first within each merchant, the merchants taking turns: the sweep's threads then
+     * wait for every shortcode's rate at once, instead of all waiting for the one with the oldest backlog, and no
+     * merchant's queries wait behind another's.
      */
-    private List<Attempt> takingTurns(List<Attempt> oldestFirst) {
-        Map<String, ArrayDeque<Attempt>> byShortcode = new LinkedHashMap<>();
-        oldestFirst.forEach(attempt -> byShortcode.computeIfAbsent(merchants.byName(attempt.merchant()).shortcode(),
-                shortcode -> new ArrayDeque<>()).add(attempt));
-        List<Attempt> turns = new ArrayList<>(oldestFirst.size());
-        while (turns.size() < oldestFirst.size()) {
-            byShortcode.values().stream().filter(queue -> !queue.isEmpty()).forEach(queue -> turns.add(queue.poll()));
+    private List<Attempt> takingTurns(List<Attempt> claimed) {
+        Map<String, List<Attempt>> byMerchant = new LinkedHashMap<>();
+        claimed.forEach(attempt -> byMerchant.computeIfAbsent(attempt.merchant(), merchant -> new ArrayList<>()).add(attempt));
+        List<ArrayDeque<Attempt>> queues = byMerchant.values().stream().map(attempts -> new ArrayDeque<>(
+                attempts.stream().sorted(Comparator.comparing(Attempt::createdAt).thenComparing(Attempt::attemptId)).toList()))
+                .toList();
+        List<Attempt> turns = new ArrayList<>(claimed.size());
+        while (turns.size() < claimed.size()) {
+            queues.stream().filter(queue -> !queue.isEmpty()).forEach(queue -> turns.add(queue.poll()));
         }
         return turns;
     }
 
-    /** Attempts due for a query now, and how long this instance takes to query them all at its rate. */
+    /**
+     * Attempts due for a query now, and how long it takes to query them all at the configured rate (every instance's
+     * share of it together, when the rate is shared).
+     */
     public record QueryBacklog(long attempts, double drainSeconds) {
     }
 
@@ -113,9 +138,17 @@ public class StaleAttempts {
         return new QueryBacklog(attempts, drainSeconds);
     }
 
-    /** Every query, the sweeper's and one forced over HTTP or Kafka, waits for its turn under the per-shortcode rate. */
+    /**
+     * A query forced over HTTP or Kafka waits for its turn under the per-shortcode rate, reserved ahead of every sweep
+     * query still waiting (on any instance when the rate is shared): it never waits behind a sweep's budget.
+     */
     public void awaitQueryTurn(Attempt attempt) throws InterruptedException {
         queryRate.acquire(merchants.byName(attempt.merchant()).shortcode());
+    }
+
+    /** A sweep query waits for a turn under the same rate that no forced query has reserved. */
+    public void awaitSweepTurn(Attempt attempt) throws InterruptedException {
+        queryRate.acquireSpare(merchants.byName(attempt.merchant()).shortcode());
     }
 
     /** Whether this instance still holds the attempt (its claim renewed): only then is it queried. */

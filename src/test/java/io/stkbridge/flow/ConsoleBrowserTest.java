@@ -155,6 +155,9 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#dash-cards .stat")));
         wait.until(d -> !d.findElements(By.cssSelector("#chart svg rect.bar")).isEmpty());
         assertTrue(browser.findElements(By.cssSelector("#dash-reasons tbody tr")).size() >= 2);
+        // the query backlog as the API has it: nothing due once the lost callback's attempt was resolved by the query
+        wait.until(d -> "0".equals(d.findElement(By.id("dash-backlog")).getAttribute("data-attempts")));
+        assertEquals("No payment is due for a status check with M-Pesa.", text(By.id("dash-backlog")));
         screenshot("dashboard");
         signOut();
     }

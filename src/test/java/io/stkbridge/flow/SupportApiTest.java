@@ -217,6 +217,9 @@ class SupportApiTest {
         }
         assertTrue(cancelledCounted);
         assertEquals(30, summary.path("waitingBeyondSweep").path("olderThanSeconds").asLong(), "the first sweep delay");
+        JsonNode backlog = summary.path("queryBacklog");
+        assertEquals((long) Math.ceil(backlog.path("attempts").asLong() / 5.0), backlog.path("drainSeconds").asLong(),
+                "due queries at 5 per second: " + backlog);
         long outcomes = 0;
         for (JsonNode hour : summary.path("outcomesByHour")) {
             assertTrue(hour.path("hour").asText().endsWith(":00:00.000+03:00"), hour.toString());

@@ -349,6 +349,14 @@ class IntakeBatchesTest {
         assertEquals(List.of("again opened", "first push answered", "again redelivered"), ledgerCalls);
     }
 
+    @Test
+    void aFailedSharedRateLimitIsNeverTheRecordsFaultWhateverItsCause() {
+        // a push that could not get its turn from the ledger's rate-limit table is read again, never dead-lettered
+        assertFalse(IntakeBatches.blamesTheRecord(new io.stkbridge.daraja.TpsLimiter.RateLimitUnavailableException(
+                "the push rate limit could not be read", new IllegalStateException("unreadable bucket state"))));
+        assertTrue(IntakeBatches.blamesTheRecord(new IllegalStateException("the record's own")));
+    }
+
     IntakeBatches intakeBatches;
 
     /** The exchange a worker gets for the record at {@code index}. */

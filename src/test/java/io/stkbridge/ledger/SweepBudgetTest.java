@@ -22,9 +22,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class SweepBudgetTest {
 
-    static final Merchants TWO_SHORTCODES = new Merchants(List.of(
-            new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", ""),
-            new Merchant("till", "600100", "600100", Merchant.PAY_BILL, "key-till", "s", "pk", "", "")));
+    static final Merchants TWO_SHORTCODES = merchants("shop", "174379", "till", "600100");
+
+    /** PayBill merchants, by name and shortcode. */
+    static Merchants merchants(String... nameAndShortcode) {
+        List<Merchant> merchants = new java.util.ArrayList<>();
+        for (int i = 0; i < nameAndShortcode.length; i += 2) {
+            String name = nameAndShortcode[i];
+            String shortcode = nameAndShortcode[i + 1];
+            merchants.add(new Merchant(name, shortcode, shortcode, Merchant.PAY_BILL, "key-" + name, "s", "pk", "", ""));
+        }
+        return new Merchants(merchants);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
@@ -38,11 +47,39 @@ class SweepBudgetTest {
             ledger.accepted("b-1", "till", start.minusSeconds(30), start.minusSeconds(8), start.plusMinutes(8));
             ledger.accepted("a-3", "shop", start.minusSeconds(20), start.minusSeconds(7), start.plusMinutes(8));
             ledger.accepted("b-2", "till", start.minusSeconds(10), start.minusSeconds(6), start.plusMinutes(8));
-            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.evenlySpaced(20, clock),
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.local("query", 20, clock),
                     Duration.ofMillis(100), 10, "instance-a");
 
             assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
             assertEquals(List.of("a-3"), ids(sweeper.claimDue()), "the shortcode's third waits for the next sweep");
+        }
+    }
+
+    static final Merchants ONE_SHORTCODE = merchants("big", "174379", "small", "174379");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void merchantsSharingAShortcodeShareItsBudgetFairlyOldestFirstWithinEach(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            // one merchant's backlog, all of it older than the other's three attempts
+            for (int i = 1; i <= 30; i++) {
+                ledger.accepted(String.format("big-%02d", i), "big", start.minusMinutes(60).plusSeconds(i),
+                        start.minusSeconds(1), start.plusMinutes(8));
+            }
+            for (int i = 1; i <= 3; i++) {
+                ledger.accepted("small-" + i, "small", start.minusMinutes(5).plusSeconds(i), start.minusSeconds(1),
+                        start.plusMinutes(8));
+            }
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONE_SHORTCODE, TpsLimiter.local("query", 20, clock),
+                    Duration.ofMillis(200), 10, "instance-a");
+
+            assertEquals(List.of("big-01", "small-1", "big-02", "small-2"), ids(sweeper.claimDue()),
+                    "the shortcode's 4 (20/s × 200 ms), half each");
+            assertEquals(List.of("big-03", "small-3", "big-04", "big-05"), ids(sweeper.claimDue()),
+                    "what the small merchant leaves unused goes to the other");
+            assertEquals(List.of("big-06", "big-07", "big-08", "big-09"), ids(sweeper.claimDue()));
         }
     }
 
@@ -58,13 +95,22 @@ class SweepBudgetTest {
             }
             ledger.accepted("a-4", "shop", start, start.plusSeconds(30), start.plusMinutes(8));
             StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES,
-                    TpsLimiter.evenlySpaced(2, clock), Duration.ofSeconds(5), 10, "instance-a");
+                    TpsLimiter.local("query", 2, clock), Duration.ofSeconds(5), 10, "instance-a");
 
             // shop: 3 at 2 per second, till: 2 at the same time; "gone" is no longer configured and never queried
             assertEquals(new StaleAttempts.QueryBacklog(6, 1.5), sweeper.queryBacklog());
             sweeper.claimDue();
             assertEquals(new StaleAttempts.QueryBacklog(5, 1.5), sweeper.queryBacklog(),
                     "claimed is not yet queried; the orphan was set aside until its give-up time");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void theSharedRateLimitsTableIsMigratedOnBothLedgers(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            ledger.execute("INSERT INTO stk_rate_limit_bucket (id, state) VALUES ('query:174379:5', NULL)");
+            assertEquals(List.of("query:174379:5"), ledger.column("SELECT id FROM stk_rate_limit_bucket"));
         }
     }
 
