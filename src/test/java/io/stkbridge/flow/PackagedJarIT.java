@@ -110,7 +110,7 @@ class PackagedJarIT {
                 .findFirst().orElseThrow(() -> new AssertionError(payment.toString()));
         assertEquals(checkoutRequestId, callback.path("checkoutRequestId").asText(), callback.toString());
         assertEquals(attemptId, callback.path("attemptId").asText(), callback.toString());
-        assertEquals("callbacks", callback.path("routeId").asText(), callback.toString());
+        assertEquals("apply-callback", callback.path("routeId").asText(), callback.toString());
         JsonNode resolved = payment.stream().filter(e -> e.path("message").asText().contains(" is SUCCEEDED"))
                 .findFirst().orElseThrow(() -> new AssertionError(payment.toString()));
         assertEquals(checkoutRequestId, resolved.path("checkoutRequestId").asText(), resolved.toString());
