@@ -513,7 +513,7 @@ public class IntakeBatches {
     /**
      * Commits, per partition, the offset after the last record of every batch that is done and follows only done
      * batches. Called on the Kafka consumer thread after each poll ({@link IntakeCommits}); only partitions this consumer
-     * is assigned now are committed. Fails if such a batch had a record that failed: nothing from it on is committed,
+     * is assigned now, and not revoked since the batch was handed out ({@link #partitionsRevoked}), are committed. Fails if such a batch had a record that failed: nothing from it on is committed,
      * the batches after it are given up, and the consumer is to read again from its committed offsets.
      */
     public void commitDone(Consumer<?, ?> consumer) {
