@@ -83,20 +83,22 @@ public class IntakeConsumer extends MeteredKafkaClientFactory.MeteredConsumer {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (!partitions.isEmpty()) {
-                LOG.info("Intake partitions revoked: {}", partitions);
-                batches.partitionsRevoked(partitions);
-            }
+            givenUp("revoked", partitions);
             camel.onPartitionsRevoked(partitions);
         }
 
+        /** Lost: this member was away past its session, and another may be reading them already. */
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            givenUp("lost", partitions);
+            camel.onPartitionsLost(partitions);
+        }
+
+        private void givenUp(String how, Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
-                LOG.warn("Intake partitions lost (this member was away past its session): {}", partitions);
+                LOG.info("Intake partitions {}: {}", how, partitions);
                 batches.partitionsRevoked(partitions);
             }
-            camel.onPartitionsLost(partitions);
         }
 
         @Override

@@ -71,27 +71,14 @@ class RebalanceTest {
     void stop() {
         release.countDown();
         instances.values().forEach(StkBridgeInstance::close);
-        for (AutoCloseable resource : new AutoCloseable[] {admin, outcomes, daraja, kafka, pg}) {
-            if (resource != null) {
-                try {
-                    resource.close();
-                } catch (Exception e) {
-                    System.err.println("closing " + resource + ": " + e);
-                }
-            }
-        }
+        TestStack.closeQuietly(admin, outcomes, daraja, kafka, pg);
     }
 
     @Test
     void anInstanceStartsNoQueuedRecordOfAPartitionItLostWhenAnotherJoins() throws Exception {
         pg = PostgresSchemas.createOrSkip();
         kafka = EmbeddedKafka.start();
-        daraja = DarajaSimulator.builder()
-                .port(0)
-                .consumerCredentials("test-key", TestStack.CONSUMER_SECRET)
-                .merchant("174379", TestStack.PASSKEY)
-                .callbackDelay(Duration.ofMillis(100))
-                .build();
+        daraja = TestStack.simulator().callbackDelay(Duration.ofMillis(100)).build();
         daraja.start();
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
 
@@ -143,11 +130,7 @@ class RebalanceTest {
                 "stk.kafka.max-poll-records", String.valueOf(BACKLOG),
                 "stk.intake.working-threads", "1",
                 "camel.main.auto-startup", "false"));
-        StkBridgeInstance instance = StkBridgeInstance.start(properties, Map.of(
-                "DARAJA_CONSUMER_KEY", "test-key",
-                "DARAJA_CONSUMER_SECRET", TestStack.CONSUMER_SECRET,
-                "DARAJA_PASSKEY", TestStack.PASSKEY,
-                "STK_CALLBACK_SECRET", TestStack.CALLBACK_SECRET));
+        StkBridgeInstance instance = StkBridgeInstance.start(properties, TestStack.secrets());
         instances.put(name, instance);
         boolean holdsItsFirstRecord = name.equals("inst-a");
         AdviceWith.adviceWith(instance.context(), "intake-record", route -> route.weaveAddFirst().process(exchange -> {
