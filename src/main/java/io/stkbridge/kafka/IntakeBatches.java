@@ -1,5 +1,7 @@
 package io.stkbridge.kafka;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.stkbridge.Tracing;
 import io.stkbridge.WorkSlots;
 import io.stkbridge.intent.IntentReader;
@@ -15,6 +17,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -27,6 +30,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -406,7 +410,7 @@ public class IntakeBatches {
     }
 
     /** Records read from Kafka by the consumer thread ({@link IntakeConsumer}), before camel-kafka batches them. */
-    void polled(org.apache.kafka.clients.consumer.ConsumerRecords<?, ?> records) {
+    void polled(ConsumerRecords<?, ?> records) {
         for (TopicPartition partition : records.partitions()) {
             polledNotBegun.merge(partition, records.records(partition).size(), Integer::sum);
         }
@@ -438,7 +442,7 @@ public class IntakeBatches {
      * those camel-kafka has polled but not handed over, and none of their offsets is committed from the batches read
      * so far. If the partition comes back to this consumer, it is read again from its committed offset: a later batch.
      */
-    void partitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+    void partitionsRevoked(Collection<TopicPartition> partitions) {
         for (Batch batch : uncommitted) {
             for (TopicPartition partition : partitions) {
                 if (batch.lastOffsets.containsKey(partition)) {
@@ -462,8 +466,8 @@ public class IntakeBatches {
     }
 
     /** {@code stk_intake_records_dropped_total{reason="revoked"}}. */
-    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
-        io.micrometer.core.instrument.FunctionCounter.builder("stk.intake.records.dropped", this,
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("stk.intake.records.dropped", this,
                         IntakeBatches::droppedAtRebalance)
                 .description("Intent records not processed because their partition was revoked or lost before they started")
                 .tag("reason", "revoked")
@@ -513,8 +517,9 @@ public class IntakeBatches {
     /**
      * Commits, per partition, the offset after the last record of every batch that is done and follows only done
      * batches. Called on the Kafka consumer thread after each poll ({@link IntakeCommits}); only partitions this consumer
-     * is assigned now, and not revoked since the batch was handed out ({@link #partitionsRevoked}), are committed. Fails if such a batch had a record that failed: nothing from it on is committed,
-     * the batches after it are given up, and the consumer is to read again from its committed offsets.
+     * is assigned now, and not revoked since the batch was handed out ({@link #partitionsRevoked}), are committed. Fails
+     * if such a batch had a record that failed: nothing from it on is committed, the batches after it are given up, and
+     * the consumer is to read again from its committed offsets.
      */
     public void commitDone(Consumer<?, ?> consumer) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
