@@ -17,14 +17,19 @@ import java.util.regex.Pattern;
 
 /**
  * The intake's Kafka consumer: tells {@link IntakeBatches} of rebalances and of what each poll brought, on the consumer
- * thread. camel-kafka 4.18 shows an application neither: its {@code KafkaConsumerListener} only runs after a poll, by
- * which time the group may already have given a revoked partition to another member, and it installs its own
- * {@code ConsumerRebalanceListener}. A consumer of our own (the intake endpoint's client factory) wraps that listener,
- * so that the intake stops starting a revoked partition's records inside the poll that revokes it (Kafka calls
- * {@code onPartitionsRevoked} before the member rejoins, hence before anyone else is assigned the partition); and counts
- * the records each poll brought, because camel-kafka gathers a batch over several polls and may hand over, after a
- * revocation, records it polled before it. Checking {@code consumer.assignment()} instead would see neither: a
- * partition revoked and assigned back between two polls is in both assignments.
+ * thread. Why a consumer of our own (the intake endpoint's client factory), of what camel-kafka 4.18 offers:
+ * <ul>
+ * <li>its {@code KafkaConsumerListener} ({@link IntakeCommits}) runs only after a poll returns, by which time the group
+ * may already have given a revoked partition to another member; and {@code consumer.assignment()} checked there misses a
+ * partition revoked and assigned back within one poll (eager rebalancing revokes every partition), whose dropped
+ * records must then not be committed past;</li>
+ * <li>a {@code subscribeAdapter} bean could wrap its {@code ConsumerRebalanceListener}, but would apply to every Kafka
+ * consumer of the context, and shows no polls.</li>
+ * </ul>
+ * Wrapping the listener here, the intake stops starting a revoked partition's records inside the poll that revokes it
+ * (Kafka calls {@code onPartitionsRevoked} before this member rejoins, hence before anyone else is assigned the
+ * partition). Counting the records of each poll is needed because camel-kafka gathers a batch over several polls and
+ * may hand over, after a revocation, records it polled before it.
  */
 public class IntakeConsumer extends MeteredKafkaClientFactory.MeteredConsumer {
 
