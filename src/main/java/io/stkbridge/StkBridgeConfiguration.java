@@ -31,6 +31,7 @@ import io.stkbridge.api.ConsoleAssets;
 import io.stkbridge.api.SupportApi;
 import io.stkbridge.kafka.IntakeBatches;
 import io.stkbridge.kafka.IntakeCommits;
+import io.stkbridge.kafka.IntakeConsumer;
 import io.stkbridge.kafka.KafkaConnection;
 import io.stkbridge.kafka.KafkaOffsets;
 import io.stkbridge.kafka.OutcomeRecords;
@@ -396,7 +397,9 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 maxFailedReads, "direct:dead-letter");
         registry.bind("intakeBatches", intakeBatches);
         shutdown.drainFirst(intakeBatches);
-        context.addLifecycleStrategy(IntakeCommits.attachTo(IntakeBatches.INTAKE_ROUTE, new IntakeCommits(intakeBatches)));
+        context.addLifecycleStrategy(IntakeCommits.attachTo(IntakeBatches.INTAKE_ROUTE, new IntakeCommits(intakeBatches),
+                new IntakeConsumer.Factory(meters, intakeBatches)));
+        context.addStartupListener((started, alreadyStarted) -> intakeBatches.bindTo(meters.get()));
         // after Camel's HTTP servers (added before the configuration classes run): start-up stops if one could not bind,
         // before any route consumes; and the management port's health and info say no more than intended
         context.addService(new HttpListeners(context, apiServer, apiHost, apiPort));

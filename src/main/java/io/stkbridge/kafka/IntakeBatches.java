@@ -1,5 +1,7 @@
 package io.stkbridge.kafka;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.stkbridge.Tracing;
 import io.stkbridge.WorkSlots;
 import io.stkbridge.intent.IntentReader;
@@ -15,6 +17,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -27,6 +30,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +70,12 @@ import java.util.function.BooleanSupplier;
  * An intent delivered twice is pushed once: a later copy in the same batch does nothing (or is a conflict, if its
  * content differs); a copy that arrives while an earlier one is still being processed on another intake thread waits
  * for it to finish, then asks the ledger, which knows the attempt by then.
+ * <p>
+ * When partitions are revoked or lost (a rebalance: another instance joined or left, or this one was away past its
+ * session), records of them that no intake thread has started yet are dropped, and no offset of them is committed from
+ * the batches read before: their new owner reads them from the last committed offset. Records already started finish
+ * (the ledger makes the new owner's copy harmless). This is told on the consumer thread, inside the poll, before the
+ * group hands the partitions to another member ({@link IntakeConsumer}), so no record is started here after that.
  */
 public class IntakeBatches {
 
@@ -98,6 +108,10 @@ public class IntakeBatches {
 
     /** One polled batch: its records, each partition's last offset in it, and how many records are not done yet. */
     static final class Batch {
+        /** Each record's topic-partition. */
+        private final List<TopicPartition> partitions;
+        /** Partitions revoked (or lost) since the batch was handed out: none of its records of them starts, none is committed. */
+        private final Set<TopicPartition> revoked = ConcurrentHashMap.newKeySet();
         private final long startedNanos = System.nanoTime();
         /** The records as polled; each worker gets a copy, so that these stay as they came (for the dead-letter topic). */
         private final List<Message> records;
@@ -112,9 +126,10 @@ public class IntakeBatches {
         /** Polled while stopping: none of its records is processed, and it is never committed. */
         private volatile boolean leftForNextRun;
 
-        private Batch(List<Message> records, List<String> positions, Map<String, FirstCopy> firstCopies,
-                      Map<TopicPartition, Long> lastOffsets) {
+        private Batch(List<Message> records, List<TopicPartition> partitions, List<String> positions,
+                      Map<String, FirstCopy> firstCopies, Map<TopicPartition, Long> lastOffsets) {
             this.records = records;
+            this.partitions = partitions;
             this.positions = positions;
             this.firstCopies = firstCopies;
             this.lastOffsets = lastOffsets;
@@ -149,6 +164,14 @@ public class IntakeBatches {
     private final ConcurrentLinkedDeque<Batch> uncommitted = new ConcurrentLinkedDeque<>();
     private final AtomicInteger unfinishedRecords = new AtomicInteger();
     private final Map<String, CompletableFuture<Void>> intentsInProgress = new ConcurrentHashMap<>();
+    /**
+     * Per partition, records polled that camel-kafka has not handed to {@link #begin} yet (it gathers a batch over several
+     * polls), and how many of those were polled before the partition's last revocation: they come first, and are
+     * dropped when they arrive. On the consumer thread only.
+     */
+    private final Map<TopicPartition, Integer> polledNotBegun = new HashMap<>();
+    private final Map<TopicPartition, Integer> polledBeforeRevocation = new HashMap<>();
+    private final AtomicLong droppedAtRebalance = new AtomicLong();
     /** Notified when a record is done and when batches are committed. */
     private final Object progress = new Object();
     private volatile boolean draining;
@@ -183,22 +206,34 @@ public class IntakeBatches {
     public List<Message> begin(Exchange exchange) {
         List<?> polled = exchange.getMessage().getBody(List.class);
         List<Message> records = new ArrayList<>(polled == null ? 0 : polled.size());
+        List<TopicPartition> partitions = new ArrayList<>(records.size());
         List<String> positions = new ArrayList<>(records.size());
         Map<String, FirstCopy> firstCopies = new HashMap<>();
         Map<TopicPartition, Long> lastOffsets = new LinkedHashMap<>();
+        int dropped = 0;
         for (Object item : polled == null ? List.of() : polled) {
             Message record = ((Exchange) item).getMessage();
-            int index = records.size();
-            records.add(record);
-            reader.identify(record.getBody(String.class))
-                    .ifPresent(id -> firstCopies.putIfAbsent(id.intentId(), new FirstCopy(index, id.contentHash())));
             TopicPartition partition = new TopicPartition(record.getHeader(KafkaConstants.TOPIC, String.class),
                     record.getHeader(KafkaConstants.PARTITION, Integer.class));
+            if (polledBeforeItsRevocation(partition)) {
+                dropped++;
+                continue;
+            }
+            int index = records.size();
+            records.add(record);
+            partitions.add(partition);
+            reader.identify(record.getBody(String.class))
+                    .ifPresent(id -> firstCopies.putIfAbsent(id.intentId(), new FirstCopy(index, id.contentHash())));
             Long offset = record.getHeader(KafkaConstants.OFFSET, Long.class);
             lastOffsets.merge(partition, offset, Math::max);
             positions.add(partition + "@" + offset);
         }
-        exchange.setProperty(BATCH, new Batch(records, positions, firstCopies, lastOffsets));
+        if (dropped > 0) {
+            droppedAtRebalance.addAndGet(dropped);
+            LOG.info("Rebalance: {} intent record(s) polled before their partition was revoked dropped (not started, not "
+                    + "committed; the partition's owner reads them from its committed offset)", dropped);
+        }
+        exchange.setProperty(BATCH, new Batch(records, partitions, positions, firstCopies, lastOffsets));
         LOG.debug("Intake batch of {} record(s) on {} partition(s)", records.size(), lastOffsets.size());
         return records;
     }
@@ -244,8 +279,8 @@ public class IntakeBatches {
                 // shutting down waits only for the pushes already under way
                 failure = new RejectedExecutionException("stk-bridge is stopping: record left for the next run");
             } else {
-                failure = slots.work(() -> template.send(recordRoute, work)).getException();
-                failure = afterRead(batch, work, failure);
+                Exchange done = slots.work(() -> revoked(batch, work) ? null : template.send(recordRoute, work));
+                failure = done == null ? null : afterRead(batch, work, done.getException());
             }
         } catch (Exception e) {
             failure = e;
@@ -359,6 +394,86 @@ public class IntakeBatches {
         return true;
     }
 
+    /**
+     * Whether the record's partition was revoked since its batch was handed out: then it is dropped, done without
+     * being processed (its batch commits nothing of that partition). Checked with a working slot, right before the
+     * record would start: a record waits for a thread, then for a slot.
+     */
+    private boolean revoked(Batch batch, Exchange work) {
+        if (!batch.revoked.contains(batch.partitions.get(work.getProperty(INDEX, Integer.class)))) {
+            return false;
+        }
+        droppedAtRebalance.incrementAndGet();
+        LOG.debug("Intent record {} dropped: its partition was revoked before it started",
+                batch.positions.get(work.getProperty(INDEX, Integer.class)));
+        return true;
+    }
+
+    /** Records read from Kafka by the consumer thread ({@link IntakeConsumer}), before camel-kafka batches them. */
+    void polled(ConsumerRecords<?, ?> records) {
+        for (TopicPartition partition : records.partitions()) {
+            polledNotBegun.merge(partition, records.records(partition).size(), Integer::sum);
+        }
+    }
+
+    /**
+     * A new consumer subscribed (at start and after a reconnect): camel-kafka begins a new batch with it, so records
+     * polled by the one before will not come.
+     */
+    void subscribed() {
+        polledNotBegun.clear();
+        polledBeforeRevocation.clear();
+    }
+
+    /** Whether the next record of the partition that camel-kafka hands over was polled before its last revocation. */
+    private boolean polledBeforeItsRevocation(TopicPartition partition) {
+        polledNotBegun.computeIfPresent(partition, (p, n) -> n > 1 ? n - 1 : null);
+        Integer stale = polledBeforeRevocation.get(partition);
+        if (stale == null) {
+            return false;
+        }
+        polledBeforeRevocation.compute(partition, (p, n) -> n > 1 ? n - 1 : null);
+        return true;
+    }
+
+    /**
+     * Partitions revoked or lost, told on the consumer thread inside a poll, before another member is given them: no
+     * record of them that is not started yet will start here, neither those handed out (see {@link #revoked}) nor
+     * those camel-kafka has polled but not handed over, and none of their offsets is committed from the batches read
+     * so far. If the partition comes back to this consumer, it is read again from its committed offset: a later batch.
+     */
+    void partitionsRevoked(Collection<TopicPartition> partitions) {
+        for (Batch batch : uncommitted) {
+            for (TopicPartition partition : partitions) {
+                if (batch.lastOffsets.containsKey(partition)) {
+                    batch.revoked.add(partition);
+                }
+            }
+        }
+        for (TopicPartition partition : partitions) {
+            Integer notBegun = polledNotBegun.get(partition);
+            if (notBegun == null) {
+                polledBeforeRevocation.remove(partition);
+            } else {
+                polledBeforeRevocation.put(partition, notBegun);
+            }
+        }
+    }
+
+    /** Records dropped because their partition was revoked or lost before they started. */
+    public long droppedAtRebalance() {
+        return droppedAtRebalance.get();
+    }
+
+    /** {@code stk_intake_records_dropped_total{reason="revoked"}}. */
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("stk.intake.records.dropped", this,
+                        IntakeBatches::droppedAtRebalance)
+                .description("Intent records not processed because their partition was revoked or lost before they started")
+                .tag("reason", "revoked")
+                .register(registry);
+    }
+
     private void finished(Batch batch, Exchange work, Exception failure) {
         Claim claim = work.getProperty(CLAIMED_INTENT, Claim.class);
         if (claim != null) {
@@ -402,8 +517,9 @@ public class IntakeBatches {
     /**
      * Commits, per partition, the offset after the last record of every batch that is done and follows only done
      * batches. Called on the Kafka consumer thread after each poll ({@link IntakeCommits}); only partitions this consumer
-     * is assigned now are committed. Fails if such a batch had a record that failed: nothing from it on is committed,
-     * the batches after it are given up, and the consumer is to read again from its committed offsets.
+     * is assigned now, and not revoked since the batch was handed out ({@link #partitionsRevoked}), are committed. Fails
+     * if such a batch had a record that failed: nothing from it on is committed, the batches after it are given up, and
+     * the consumer is to read again from its committed offsets.
      */
     public void commitDone(Consumer<?, ?> consumer) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -415,8 +531,11 @@ public class IntakeBatches {
                 break;
             }
             uncommitted.poll();
+            Set<TopicPartition> revoked = head.revoked;
             head.lastOffsets.forEach((partition, last) -> {
-                if (assigned.contains(partition)) {
+                // a partition revoked since the batch was handed out may be assigned again: read again from its
+                // committed offset, and its records in this batch that were dropped must not be committed past
+                if (assigned.contains(partition) && !revoked.contains(partition)) {
                     offsets.merge(partition, new OffsetAndMetadata(last + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
                 }
             });

@@ -1,6 +1,7 @@
 package io.stkbridge.kafka;
 
 import org.apache.camel.Route;
+import org.apache.camel.component.kafka.KafkaClientFactory;
 import org.apache.camel.component.kafka.KafkaConsumer;
 import org.apache.camel.component.kafka.consumer.errorhandler.KafkaConsumerListener;
 import org.apache.camel.support.LifecycleStrategySupport;
@@ -27,14 +28,18 @@ public class IntakeCommits extends KafkaConsumerListener {
         return super.afterConsume(ignored);
     }
 
-    /** Attaches a listener to the route's Kafka consumer when the route is added, before its consumer starts. */
-    public static LifecycleStrategySupport attachTo(String routeId, IntakeCommits listener) {
+    /**
+     * Attaches a listener to the route's Kafka consumer, and gives its endpoint the client factory whose consumers tell
+     * the intake of rebalances ({@link IntakeConsumer}), when the route is added, before its consumer starts.
+     */
+    public static LifecycleStrategySupport attachTo(String routeId, IntakeCommits listener, KafkaClientFactory clients) {
         return new LifecycleStrategySupport() {
             @Override
             public void onRoutesAdd(Collection<Route> routes) {
                 for (Route route : routes) {
                     if (routeId.equals(route.getRouteId()) && route.getConsumer() instanceof KafkaConsumer consumer) {
                         consumer.setConsumerListener(listener);
+                        consumer.getEndpoint().setKafkaClientFactory(clients);
                     }
                 }
             }

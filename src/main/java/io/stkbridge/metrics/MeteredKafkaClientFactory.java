@@ -33,12 +33,17 @@ public class MeteredKafkaClientFactory extends DefaultKafkaClientFactory {
         return new MeteredConsumer(kafkaProps, registry.get());
     }
 
+    /** The registry the consumers' meters go into; null until Camel's metrics service created it. */
+    protected MeterRegistry registry() {
+        return registry.get();
+    }
+
     /** A KafkaConsumer whose metrics are in the meter registry while it is open. */
-    static final class MeteredConsumer extends KafkaConsumer<Object, Object> {
+    public static class MeteredConsumer extends KafkaConsumer<Object, Object> {
 
         private final KafkaClientMetrics metrics;
 
-        MeteredConsumer(Properties properties, MeterRegistry registry) {
+        public MeteredConsumer(Properties properties, MeterRegistry registry) {
             super(properties);
             KafkaClientMetrics bound = null;
             if (registry != null) {

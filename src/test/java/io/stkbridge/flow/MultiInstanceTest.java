@@ -121,32 +121,14 @@ class MultiInstanceTest {
         for (Thread thread : stopping) {
             thread.join(60_000);
         }
-        List<AutoCloseable> resources = new ArrayList<>();
-        resources.add(producer);
-        resources.add(admin);
-        resources.add(outcomes);
-        resources.add(daraja);
-        resources.add(kafka);
-        resources.add(pg);
-        for (AutoCloseable resource : resources) {
-            if (resource != null) {
-                try {
-                    resource.close();
-                } catch (Exception e) {
-                    System.err.println("closing " + resource + ": " + e);
-                }
-            }
-        }
+        TestStack.closeQuietly(producer, admin, outcomes, daraja, kafka, pg);
     }
 
     @Test
     void threeInstancesShareOneLedgerAndTakeOverFromOneThatCrashes() throws Exception {
         pg = PostgresSchemas.createOrSkip();
         kafka = EmbeddedKafka.start();
-        daraja = DarajaSimulator.builder()
-                .port(0)
-                .consumerCredentials("test-key", TestStack.CONSUMER_SECRET)
-                .merchant("174379", TestStack.PASSKEY)
+        daraja = TestStack.simulator()
                 .callbackDelay(Duration.ofMillis(100))
                 .slowAnswerDelay(Duration.ofSeconds(4))
                 .build();
@@ -155,7 +137,7 @@ class MultiInstanceTest {
         Map<String, Integer> ports = new HashMap<>();
         NAMES.forEach(name -> ports.put(name, StkBridgeInstance.freePort()));
         for (String name : NAMES) {
-            instances.put(name, StkBridgeInstance.start(properties(name, ports), secrets()));
+            instances.put(name, StkBridgeInstance.start(properties(name, ports), TestStack.secrets()));
         }
         instances.forEach(this::instrument);          // while their routes are not started yet
         for (StkBridgeInstance instance : instances.values()) {
@@ -363,14 +345,6 @@ class MultiInstanceTest {
         properties.put("stk.max-in-flight", String.valueOf(MAX_IN_FLIGHT));
         properties.put("camel.main.auto-startup", "false");         // started once instrumented
         return properties;
-    }
-
-    private static Map<String, String> secrets() {
-        return Map.of(
-                "DARAJA_CONSUMER_KEY", "test-key",
-                "DARAJA_CONSUMER_SECRET", TestStack.CONSUMER_SECRET,
-                "DARAJA_PASSKEY", TestStack.PASSKEY,
-                "STK_CALLBACK_SECRET", TestStack.CALLBACK_SECRET);
     }
 
     /** Records what each instance consumes and queries; makes the victim slow (Daraja and Kafka) once told to. */

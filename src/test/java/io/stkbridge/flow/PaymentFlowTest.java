@@ -477,7 +477,8 @@ class PaymentFlowTest {
                 "stk_daraja_request_seconds_count{endpoint=\"oauth\",merchant=\"default\",status=\"200\"}",
                 "stk_daraja_token_refreshes_total{merchant=\"default\"}",
                 "stk_attempts_in_flight ", "stk_attempts_oldest_pending_seconds ", "stk_outbox_backlog ",
-                "stk_query_backlog ", "stk_query_backlog_drain_seconds ", "kafka_consumer_fetch_manager_records_lag_max{")) {
+                "stk_query_backlog ", "stk_query_backlog_drain_seconds ", "kafka_consumer_fetch_manager_records_lag_max{",
+                "stk_intake_records_dropped_total{reason=\"revoked\"}")) {
             assertTrue(metrics.body().contains(meter), meter + " in\n" + metrics.body());
         }
         assertTrue(Pattern.compile("(?m)^kafka_consumer_fetch_manager_records_lag_max\\{.*client_id=\"consumer-stk-bridge-")

@@ -49,6 +49,7 @@ class IntakeBatchesTest {
     /** Each record's body names what the record route does: "hold" waits for {@link #release}, "fail" throws. */
     final CountDownLatch release = new CountDownLatch(1);
     final Map<String, Boolean> processed = new ConcurrentHashMap<>();
+    final Map<String, Boolean> started = new ConcurrentHashMap<>();
     final List<Exchange> deadLetters = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     private IntakeBatches batches(int threads) throws Exception {
@@ -57,6 +58,7 @@ class IntakeBatchesTest {
             public void configure() {
                 from("direct:record").process(exchange -> {
                     String body = exchange.getMessage().getBody(String.class);
+                    started.put(body, true);
                     if (body.startsWith("hold")) {
                         assertTrue(release.await(30, TimeUnit.SECONDS));
                     }
@@ -291,6 +293,50 @@ class IntakeBatchesTest {
         batches.commitDone(consumer);
         assertNull(committed(P0));
         assertEquals(7L, committed(P1));
+    }
+
+    @Test
+    void recordsOfARevokedPartitionThatHaveNotStartedAreDroppedAndNeverCommitted() throws Exception {
+        IntakeBatches batches = batches(4);                  // two working slots: the P1 records wait for one
+        handOut(batches, record(P0, 1, "hold-1"), record(P0, 2, "hold-2"), record(P1, 1, "x-1"), record(P1, 2, "x-2"));
+        await("the P0 records to start", () -> started.containsKey("hold-1") && started.containsKey("hold-2"));
+        batches.partitionsRevoked(List.of(P1));             // on the consumer thread, inside a poll
+        release.countDown();
+        await("the records", () -> batches.unfinishedRecords() == 0);
+
+        assertFalse(started.containsKey("x-1") || started.containsKey("x-2"), "not started after the revocation");
+        assertEquals(2, batches.droppedAtRebalance());
+        batches.commitDone(consumer);                        // P1 assigned again meanwhile (an eager rebalance gives all back)
+        assertEquals(3L, committed(P0), "the records already under way finish and are committed");
+        assertNull(committed(P1), "the dropped records are read again from the committed offset, not skipped");
+    }
+
+    @Test
+    void recordsPolledBeforeTheirPartitionWasRevokedButHandedOverAfterAreDroppedAndTheReadAgainOnesCommitted()
+            throws Exception {
+        IntakeBatches batches = batches(4);
+        batches.subscribed();
+        batches.polled(polled(P1, 5, 6));          // camel-kafka keeps them for a fuller batch
+        batches.partitionsRevoked(List.of(P1));
+        batches.polled(polled(P1, 3, 4, 5, 6));    // assigned back: read again from the committed offset, 3
+        handOut(batches, record(P1, 5, "stale-5"), record(P1, 6, "stale-6"), record(P1, 3, "a-3"), record(P1, 4, "a-4"));
+        handOut(batches, record(P1, 5, "a-5"), record(P1, 6, "a-6"));
+        await("the records", () -> batches.unfinishedRecords() == 0);
+
+        assertEquals(java.util.Set.of("a-3", "a-4", "a-5", "a-6"), started.keySet());
+        assertEquals(2, batches.droppedAtRebalance());
+        batches.commitDone(consumer);
+        assertEquals(7L, committed(P1));
+    }
+
+    private static org.apache.kafka.clients.consumer.ConsumerRecords<Object, Object> polled(TopicPartition partition,
+                                                                                             long... offsets) {
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<Object, Object>> records = new java.util.ArrayList<>();
+        for (long offset : offsets) {
+            records.add(new org.apache.kafka.clients.consumer.ConsumerRecord<>(partition.topic(), partition.partition(),
+                    offset, null, "r"));
+        }
+        return new org.apache.kafka.clients.consumer.ConsumerRecords<>(Map.of(partition, records));
     }
 
     @Test

@@ -63,10 +63,7 @@ public final class TestStack implements AutoCloseable {
                       KafkaTls kafkaTls, Map<String, String> extraEnvironment) {
         kafka = kafkaTls == null ? EmbeddedKafka.start() : kafkaTls.client() == null
                 ? EmbeddedKafka.startWithSaslSsl(kafkaTls.broker()) : EmbeddedKafka.startWithMutualTls(kafkaTls.broker(), kafkaTls.client());
-        daraja = DarajaSimulator.builder()
-                .port(0)
-                .consumerCredentials("test-key", CONSUMER_SECRET)
-                .merchant("174379", PASSKEY)
+        daraja = simulator()
                 .callbackDelay(Duration.ofMillis(150))
                 .slowAnswerDelay(slowAnswerDelay)
                 .tls(tls == null ? null : tls.serverContext())
@@ -325,6 +322,36 @@ public final class TestStack implements AutoCloseable {
             }
         }
         throw new AssertionError("start-up failed, but not on its configuration", failure);
+    }
+
+    /** A Daraja simulator on a free port that knows the stacks' consumer key and merchant (shortcode 174379). */
+    public static DarajaSimulator.Builder simulator() {
+        return DarajaSimulator.builder()
+                .port(0)
+                .consumerCredentials("test-key", CONSUMER_SECRET)
+                .merchant("174379", PASSKEY);
+    }
+
+    /** The secret environment variables of an instance started on its own ({@link StkBridgeInstance#start}). */
+    public static Map<String, String> secrets() {
+        return Map.of(
+                "DARAJA_CONSUMER_KEY", "test-key",
+                "DARAJA_CONSUMER_SECRET", CONSUMER_SECRET,
+                "DARAJA_PASSKEY", PASSKEY,
+                "STK_CALLBACK_SECRET", CALLBACK_SECRET);
+    }
+
+    /** Closes each resource that is not null, in order; a failure is printed and the others are closed still. */
+    public static void closeQuietly(AutoCloseable... resources) {
+        for (AutoCloseable resource : resources) {
+            if (resource != null) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    System.err.println("closing " + resource + ": " + e);
+                }
+            }
+        }
     }
 
     public static TestStack start(Map<String, String> extraProperties) {
