@@ -64,10 +64,15 @@ public final class DeployedBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        runAndExit(DeployedBenchmark::run);
+    }
+
+    /** Runs a benchmark with the benchmarks' logging; exits 0 when it held, 1 when not, 2 when it failed. */
+    static void runAndExit(java.util.concurrent.Callable<Boolean> benchmark) {
         System.setProperty("log4j2.configurationFile", "bench-log4j2.properties");
         int status;
         try {
-            status = run() ? 0 : 1;
+            status = benchmark.call() ? 0 : 1;
         } catch (Throwable failure) {
             failure.printStackTrace();
             status = 2;
@@ -89,11 +94,7 @@ public final class DeployedBenchmark {
         if (System.getProperty("bench.jvm-options") != null) {
             env.put("JAVA_TOOL_OPTIONS", System.getProperty("bench.jvm-options"));
         }
-        for (String setting : System.getProperty("bench.env", "").split(",")) {
-            if (setting.contains("=")) {
-                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
-            }
-        }
+        putBenchEnv(env);
         Path dir = Files.createDirectories(Path.of("target", "bench"));
         Path log = dir.resolve("stk-bridge-jar.log");
         System.out.printf(Locale.ROOT, "stk-bridge benchmark, packaged jar in its own process: %d bursts of %d intents, "
@@ -198,6 +199,15 @@ public final class DeployedBenchmark {
             System.out.println(jcmd(bridge, System.getProperty("bench.jcmd")));
         }
         return pushedTwice == 0 && pushes.size() == intents;
+    }
+
+    /** Adds {@code bench.env}'s settings ({@code NAME=value,NAME=value}) to a jar's environment. */
+    static void putBenchEnv(Map<String, String> env) {
+        for (String setting : System.getProperty("bench.env", "").split(",")) {
+            if (setting.contains("=")) {
+                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+            }
+        }
     }
 
     /** The process's own CPU time (user + system), from /proc: it does not count the broker or the simulator. */

@@ -59,16 +59,8 @@ public final class OutageBenchmark {
     private OutageBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        System.setProperty("log4j2.configurationFile", "bench-log4j2.properties");
-        int status;
-        try {
-            status = run() ? 0 : 1;
-        } catch (Throwable failure) {
-            failure.printStackTrace();
-            status = 2;
-        }
-        System.exit(status);
+    public static void main(String[] args) {
+        DeployedBenchmark.runAndExit(OutageBenchmark::run);
     }
 
     private static boolean run() throws Exception {
@@ -84,11 +76,7 @@ public final class OutageBenchmark {
         env.put("STK_QUERY_TPS_PER_SHORTCODE", String.valueOf(queryTps));
         env.put("STK_QUERY_SWEEP_INTERVAL_MS", String.valueOf(sweepIntervalMs));
         env.put("STK_QUERY_FIRST_DELAY_MS", String.valueOf(firstDelayMs));
-        for (String setting : System.getProperty("bench.env", "").split(",")) {
-            if (setting.contains("=")) {
-                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
-            }
-        }
+        DeployedBenchmark.putBenchEnv(env);
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         System.out.printf(Locale.ROOT, "stk-bridge callback-outage benchmark: %d intents, every callback lost; %d jar process(es), "
                 + "ledger %s%n", intents, instances, postgres ? "PostgreSQL" : "H2 file (default settings)");
