@@ -59,6 +59,7 @@ public class StaleAttempts {
      * never starves another's few attempts. Merchants on different shortcodes have budgets of their own.
      */
     public List<Attempt> claimDue() {
+        long started = System.nanoTime();
         Map<String, Integer> leftByShortcode = new HashMap<>();
         Map<String, Integer> merchantsByShortcode = new HashMap<>();
         for (Merchant merchant : merchants.all()) {
@@ -90,7 +91,9 @@ public class StaleAttempts {
         due.addAll(ledger.claimDueForQuery(batchSize, instanceId, attempt -> merchants.isConfigured(attempt.merchant()),
                 withinBudget));
         if (!due.isEmpty()) {
-            LOG.info("Querying Daraja for {} attempt(s) still waiting for their result", due.size());
+            // the claim's time is a gap in the rate between sweeps (BENCHMARKS.md, callback-outage recovery)
+            LOG.info("Querying Daraja for {} attempt(s) still waiting for their result (claimed in {} ms)", due.size(),
+                    (System.nanoTime() - started) / 1_000_000);
         }
         return takingTurns(due);
     }

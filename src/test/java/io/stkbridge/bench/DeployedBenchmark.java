@@ -57,17 +57,22 @@ public final class DeployedBenchmark {
 
     /** G1's line of {@code GC.heap_info}; the serial and parallel collectors print one per generation. */
     private static final Pattern HEAP_USED = Pattern.compile("(?:garbage-first heap|generation) +total (\\d+)K, used (\\d+)K");
-    private static final String INTENTS_TOPIC = "shop.payments.intents";
-    private static final String OUTCOMES_TOPIC = "shop.payments.outcomes";
+    static final String INTENTS_TOPIC = "shop.payments.intents";
+    static final String OUTCOMES_TOPIC = "shop.payments.outcomes";
 
     private DeployedBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
+        runAndExit(DeployedBenchmark::run);
+    }
+
+    /** Runs a benchmark with the benchmarks' logging; exits 0 when it held, 1 when not, 2 when it failed. */
+    static void runAndExit(java.util.concurrent.Callable<Boolean> benchmark) {
         System.setProperty("log4j2.configurationFile", "bench-log4j2.properties");
         int status;
         try {
-            status = run() ? 0 : 1;
+            status = benchmark.call() ? 0 : 1;
         } catch (Throwable failure) {
             failure.printStackTrace();
             status = 2;
@@ -89,11 +94,7 @@ public final class DeployedBenchmark {
         if (System.getProperty("bench.jvm-options") != null) {
             env.put("JAVA_TOOL_OPTIONS", System.getProperty("bench.jvm-options"));
         }
-        for (String setting : System.getProperty("bench.env", "").split(",")) {
-            if (setting.contains("=")) {
-                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
-            }
-        }
+        putBenchEnv(env);
         Path dir = Files.createDirectories(Path.of("target", "bench"));
         Path log = dir.resolve("stk-bridge-jar.log");
         System.out.printf(Locale.ROOT, "stk-bridge benchmark, packaged jar in its own process: %d bursts of %d intents, "
@@ -200,8 +201,17 @@ public final class DeployedBenchmark {
         return pushedTwice == 0 && pushes.size() == intents;
     }
 
+    /** Adds {@code bench.env}'s settings ({@code NAME=value,NAME=value}) to a jar's environment. */
+    static void putBenchEnv(Map<String, String> env) {
+        for (String setting : System.getProperty("bench.env", "").split(",")) {
+            if (setting.contains("=")) {
+                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+            }
+        }
+    }
+
     /** The process's own CPU time (user + system), from /proc: it does not count the broker or the simulator. */
-    private static long cpuMillis(Process process) throws IOException {
+    static long cpuMillis(Process process) throws IOException {
         String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
         // fields after the command name, which is in parentheses and may hold spaces
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -242,7 +252,7 @@ public final class DeployedBenchmark {
         return output;
     }
 
-    private static KafkaProducer<String, String> producer(String bootstrapServers) {
+    static KafkaProducer<String, String> producer(String bootstrapServers) {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
@@ -252,14 +262,17 @@ public final class DeployedBenchmark {
     }
 
     /** An intent's first ACCEPTED and first final event, by the times the bridge's producer stamped on them. */
-    private static final class Outcome {
+    static final class Outcome {
         long acceptedAt;
         long finalAt;
         String finalStatus;
+        /** The final event's reason (null when none) and source (CALLBACK, QUERY, ...). */
+        String finalReason;
+        String finalSource;
     }
 
     /** Indexes, per orderId, when the outcomes topic's events (read by an {@link OutcomeCollector}) accepted and decided it. */
-    private static final class Outcomes implements AutoCloseable {
+    static final class Outcomes implements AutoCloseable {
         private final OutcomeCollector collector;
         private final Map<String, Outcome> byOrder = new HashMap<>();
         private int seen;
@@ -280,6 +293,8 @@ public final class DeployedBenchmark {
                 }
                 if (event.path("final").asBoolean() && outcome.finalAt == 0) {
                     outcome.finalStatus = event.path("status").asText();
+                    outcome.finalReason = event.path("reason").isNull() ? null : event.path("reason").asText(null);
+                    outcome.finalSource = event.path("source").asText(null);
                     outcome.finalAt = records.get(i).timestamp();
                 }
             }

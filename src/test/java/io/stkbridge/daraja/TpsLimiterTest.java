@@ -3,6 +3,7 @@ package io.stkbridge.daraja;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.stkbridge.testing.MovableClock;
+import io.stkbridge.testing.OutcomeCollector;
 import io.stkbridge.testing.PostgresSchemas;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,46 @@ class TpsLimiterTest {
         assertFalse(limiter.tryAcquire("600100"), "the turn that came was the reserved one's");
         clock.advance(Duration.ofMillis(200));
         assertTrue(limiter.tryAcquire("600100"));
+    }
+
+    @Test
+    void aSpareTurnIsReservedAheadSoThatTheCallersLatencyCostsNoTurn() throws Exception {
+        MovableClock clock = new MovableClock();
+        spareTurnReservedAhead(TpsLimiter.local("query", 5, clock), clock);
+    }
+
+    @Test
+    void aSpareTurnIsReservedAheadOnAPostgresqlLedgerToo() throws Exception {
+        try (PostgresSchemas pg = PostgresSchemas.createOrSkip(); HikariDataSource ledger = migrated(pg)) {
+            MovableClock clock = new MovableClock();
+            spareTurnReservedAhead(TpsLimiter.shared("query", ledger, 5, Map.of(), clock, Duration.ofSeconds(5)), clock);
+        }
+    }
+
+    /**
+     * The bucket's clock stands still: a spare turn that is taken only once it has come is never taken, while one
+     * reserved as soon as nobody holds the next turn is (the caller then sleeps the 200 ms until it comes, in real time).
+     */
+    private static void spareTurnReservedAhead(TpsLimiter limiter, MovableClock clock) throws Exception {
+        assertTrue(limiter.tryAcquire("174379"), "the turn at 0 ms");
+        Thread sweep = new Thread(() -> {
+            try {
+                limiter.acquireSpare("174379");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        sweep.start();
+        try {
+            OutcomeCollector.await(Duration.ofSeconds(30), "the sweep to reserve the turn at 200 ms before it came",
+                    () -> !sweep.isAlive());
+        } finally {
+            sweep.interrupt();
+        }
+        clock.advance(Duration.ofMillis(200));
+        assertFalse(limiter.tryAcquire("174379"), "the turn at 200 ms was the sweep's");
+        clock.advance(Duration.ofMillis(200));
+        assertTrue(limiter.tryAcquire("174379"), "none saved up: the next is at 400 ms");
     }
 
     @Test
