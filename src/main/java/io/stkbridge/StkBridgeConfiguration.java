@@ -294,10 +294,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
                 Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed, workSlots);
         // one for both pools: they share the database, and a store serves the commits of both
-        H2GroupCommit groupCommit = H2GroupCommit.forLedger(dbUrl, wait -> workSlots.waitFor(() -> {
-            wait.run();
-            return null;
-        }));
+        H2GroupCommit groupCommit = H2GroupCommit.forLedger(dbUrl);
         Transactions transactions = new Transactions(dataSource, groupCommit);
         OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
         InterruptedPushes interruptedPushes = new InterruptedPushes(answerDeadline, interruptedWait);

@@ -27,7 +27,7 @@ public final class H2CommitLoop {
         config.setUsername("sa");
         config.setMaximumPoolSize(THREADS);
         HikariDataSource dataSource = new HikariDataSource(config);
-        Transactions transactions = new Transactions(dataSource, H2GroupCommit.forLedger(args[0], Runnable::run));
+        Transactions transactions = new Transactions(dataSource, H2GroupCommit.forLedger(args[0]));
         AtomicLong next = new AtomicLong();
         for (int t = 0; t < THREADS; t++) {
             new Thread(() -> {

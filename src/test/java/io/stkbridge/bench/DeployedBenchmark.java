@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -178,11 +179,16 @@ public final class DeployedBenchmark {
             }
         }
         long pushedTwice = pushes.values().stream().filter(n -> n > 1).count();
+        // a callback the bridge did not answer is lost (Daraja does not send it again): its attempt waits for the sweeper
+        Map<String, Long> undelivered = new TreeMap<>();
+        daraja.callbacksSent().stream().filter(c -> !c.delivered()).forEach(c -> undelivered.merge(
+                c.httpStatus() != null ? "HTTP " + c.httpStatus() : String.valueOf(c.failure()).split(":")[0], 1L, Long::sum));
         double seconds = (lastFinal - first) / 1000.0;
         long peakRss = status(bridge, "VmHWM");
         long heapAfterGc = heapAfterFullGc(bridge);
         System.out.printf(Locale.ROOT, "%n%s burst %d: %d intents (published in %.1f s), outcomes %s, %d pushed twice, %d never pushed%n",
                 name, number, intents, publishSeconds, statuses, pushedTwice, intents - pushes.size());
+        System.out.printf(Locale.ROOT, "  callbacks         %s not delivered (all bursts so far)%n", undelivered.isEmpty() ? "none" : undelivered);
         System.out.printf(Locale.ROOT, "  throughput        %.1f intents/s end to end (first produce → last final event, %.1f s)%n",
                 intents / seconds, seconds);
         System.out.printf(Locale.ROOT, "  bridge CPU        %.2f ms per intent (%d ms over the burst, %.0f%% of %d cores)%n",
