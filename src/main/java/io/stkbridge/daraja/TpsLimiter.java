@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Requests per second per shortcode, evenly spaced: one turn every 1/rate s and no burst saved up while idle (Daraja's
@@ -205,16 +206,12 @@ public class TpsLimiter {
         return buckets.computeIfAbsent(shortcode, bucketFactory);
     }
 
-    private interface StoreCall<T> {
-        T call();
-    }
-
-    private <T> T withStore(String shortcode, StoreCall<T> call) throws InterruptedException {
+    private <T> T withStore(String shortcode, Supplier<T> call) throws InterruptedException {
         long deadline = System.nanoTime() + storeWait.toNanos();
         long backoffMs = 50;
         for (int tries = 1; ; tries++) {
             try {
-                return call.call();
+                return call.get();
             } catch (RuntimeException e) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new RateLimitUnavailableException("The " + name + " rate limit of shortcode " + shortcode

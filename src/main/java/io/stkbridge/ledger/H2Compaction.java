@@ -28,7 +28,7 @@ public class H2Compaction {
 
     public H2Compaction(DataSource dataSource, String url) {
         this.dataSource = dataSource;
-        this.enabled = url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:");
+        this.enabled = H2GroupCommit.isH2File(url);
     }
 
     /** Rewrites up to the write limit of live pages from the emptiest chunks; returns whether anything was rewritten. */

@@ -45,11 +45,12 @@ public final class H2GroupCommit {
 
     /** Group commits for an H2 file ledger; nothing to do for PostgreSQL (durable at commit) or an in-memory H2. */
     public static H2GroupCommit forLedger(String url) {
-        return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:") ? new H2GroupCommit(true) : NONE;
+        return isH2File(url) ? new H2GroupCommit(true) : NONE;
     }
 
-    public static H2GroupCommit none() {
-        return NONE;
+    /** Whether the ledger's URL names an embedded H2 file, the only ledger with a file store of its own to manage. */
+    static boolean isH2File(String url) {
+        return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:");
     }
 
     /** A commit made, to be awaited once its connection is back in the pool. */
@@ -105,7 +106,8 @@ public final class H2GroupCommit {
                     lock.lock();
                     storing = false;
                     if (done) {
-                        stored = Math.max(stored, covered);
+                        // one store at a time, each covering the tickets handed out before it began
+                        stored = covered;
                     }
                     storeFinished.signalAll();
                 }

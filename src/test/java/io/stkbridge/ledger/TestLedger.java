@@ -26,7 +26,7 @@ final class TestLedger implements AutoCloseable {
 
     private TestLedger(HikariDataSource dataSource, PostgresSchemas pg) {
         this.dataSource = dataSource;
-        this.transactions = new Transactions(dataSource, H2GroupCommit.none());
+        this.transactions = new Transactions(dataSource, H2GroupCommit.forLedger(dataSource.getJdbcUrl()));
         this.pg = pg;
         Flyway.configure().dataSource(dataSource).load().migrate();
     }
