@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
  * <ol>
  * <li>The intake hands out no more records; the pushes under way finish and the intake's consumer, still polling,
  * commits their batches ({@link IntakeBatches#drain}). This and the next step share {@code STK_SHUTDOWN_TIMEOUT_SECONDS}.</li>
- * <li>Camel suspends every route's consumer at once: no new intent, query command or sweep starts. What is already
- * in flight goes on: the intents of the poll being processed are recorded, pushed and committed, queries and deferred
+ * <li>Camel suspends every route's consumer at once: no new intent, query command or sweep starts, and no sweep query
+ * still queued (its claim lapses, and another instance or the next start queries it). What is already in flight goes on: the intents of the poll being processed are recorded, pushed and committed, queries and deferred
  * pushes already started finish. The callbacks route is deferred ({@code shutdownRoute: Defer}): Daraja's answers to
  * those last pushes are still received and stored until the in-flight work is done.</li>
  * <li>Camel waits for that work, at most {@code STK_SHUTDOWN_TIMEOUT_SECONDS}. After that it forces the routes down;

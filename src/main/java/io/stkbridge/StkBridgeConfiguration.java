@@ -90,6 +90,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
 
     /** docker/compose.yaml's throw-away callback secret: public, so never acceptable in production. */
     static final String COMPOSE_CALLBACK_SECRET = "compose-local-callback-secret";
+    /**
+     * How far past the next sweep the sweeper's query queue lasts: longer than a sweep's claim takes, so the queue never
+     * runs dry between sweeps (a sweep that claimed only until the next one lost its claim time from the rate each time).
+     */
+    static final Duration SWEEP_HEADROOM = Duration.ofSeconds(1);
 
     private final Map<String, String> environment;
     private final Clock clock;
@@ -306,7 +311,8 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 querySchedule, instanceId, callbackWindow, interruptedPushes, verifyEverySuccess);
         RateLimits rateLimits = new RateLimits(dbUrl, dataSource, clock, rateLimitStoreWait);
         StaleAttempts staleAttempts = new StaleAttempts(ledger, merchants, rateLimits.limiter("query", queryTps, Map.of()),
-                millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), queryBatch, instanceId);
+                millis(settings, "stk.query.sweep-interval-ms", "STK_QUERY_SWEEP_INTERVAL_MS"), SWEEP_HEADROOM, queryBatch,
+                instanceId);
 
         Registry registry = context.getRegistry();
         VertxPlatformHttpServer apiServer = ApiListener.install(context, apiHost, apiPort, httpPort, maxBodySize);

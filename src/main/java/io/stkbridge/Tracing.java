@@ -46,11 +46,11 @@ public final class Tracing {
     /**
      * Endpoints without spans: callback and API requests, whose URLs carry callback tokens and searched phone numbers;
      * the schedulers' ticks (outbox relay, sweeps), which would start several traces a second of an idle instance; and
-     * the query commands' consumer, so that the query a command forces is in its attempt's trace (AttemptTraces), not
-     * under a span of the command's. Placeholders are resolved when tracing starts.
+     * the query commands' consumer and the sweep's query queue, so that the query a command or the sweep sends is in
+     * its attempt's trace (AttemptTraces), not under a span of its own. Placeholders are resolved when tracing starts.
      */
     private static final List<String> UNTRACED = List.of("platform-http:*", "platform-http-api:*", "timer:*", "quartz:*",
-            "kafka:{{stk.topic.query-requests}}?*");
+            "kafka:{{stk.topic.query-requests}}?*", "seda:stale-attempt-queries*");
 
     private Tracing() {
     }

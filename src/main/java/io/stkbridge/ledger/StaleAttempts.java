@@ -14,14 +14,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * The sweeper's choices: which waiting attempts to query now. Each sweep claims, oldest first, as many attempts per
- * shortcode as its query rate allows until the next sweep (rate × interval), and each query then waits for its turn
- * under that rate: the configured per-shortcode rate is what reaches Daraja, however large the backlog. The rate is
- * shared by every instance on a PostgreSQL ledger ({@link TpsLimiter#shared}), and forced queries take their turns
- * ahead of the sweep's.
+ * The sweeper's choices: which waiting attempts to query now. Each sweep tops up, oldest first, a queue per shortcode to
+ * as many attempts as its query rate allows until the next sweep and a second more (rate × (interval + headroom)), and
+ * each query then waits for its turn under that rate: the configured per-shortcode rate is what reaches Daraja, however
+ * large the backlog, without a gap while the next sweep claims. The rate is shared by every instance on a PostgreSQL
+ * ledger ({@link TpsLimiter#shared}), and forced queries take their turns ahead of the sweep's.
  */
 public class StaleAttempts {
 
@@ -31,41 +33,58 @@ public class StaleAttempts {
     private final Merchants merchants;
     private final TpsLimiter queryRate;
     private final Duration sweepInterval;
+    private final Duration headroom;
     private final int batchSize;
     private final String instanceId;
+    /** Claimed by this instance's sweeps and not yet given their turn, by shortcode. */
+    private final Map<String, AtomicInteger> queued = new ConcurrentHashMap<>();
 
     /**
+     * @param headroom  how long past the next sweep each shortcode's queue lasts at its rate: the next sweep tops it up
+     *                  before it runs dry, so the time a claim takes is not a gap in the rate
      * @param batchSize most interrupted pushes closed, and most attempts looked at after the merchants' own claims, per
      *                  sweep (queries are bounded by the rate instead)
      */
     public StaleAttempts(AttemptLedger ledger, Merchants merchants, TpsLimiter queryRate, Duration sweepInterval,
-                         int batchSize, String instanceId) {
+                         Duration headroom, int batchSize, String instanceId) {
         this.ledger = ledger;
         this.merchants = merchants;
         this.queryRate = queryRate;
         this.sweepInterval = sweepInterval;
+        this.headroom = headroom;
         this.batchSize = batchSize;
         this.instanceId = instanceId;
     }
 
-    /** Queries one sweep can send for a shortcode at its rate: a smaller claim would leave part of the rate unused. */
-    int perSweep(String shortcode) {
-        return (int) Math.max(1, Math.ceil(queryRate.perSecond(shortcode) * sweepInterval.toMillis() / 1000.0));
+    /**
+     * What a shortcode's queue holds after a sweep: its queries until the next sweep and the headroom. A smaller claim
+     * would leave part of the rate unused; a larger one would hold claims long before their turn.
+     */
+    int queueTarget(String shortcode) {
+        return (int) Math.max(1, Math.ceil(queryRate.perSecond(shortcode)
+                * (sweepInterval.toMillis() + headroom.toMillis()) / 1000.0));
+    }
+
+    private AtomicInteger queued(String shortcode) {
+        return queued.computeIfAbsent(shortcode, key -> new AtomicInteger());
     }
 
     /**
-     * This sweep's claims, oldest first within each merchant. Merchants sharing a shortcode share its budget fairly: each
-     * first gets an equal part of it, then what some of them left unused goes to the others, so one merchant's backlog
-     * never starves another's few attempts. Merchants on different shortcodes have budgets of their own.
+     * This sweep's claims, oldest first within each merchant, topping each shortcode's queue up to its
+     * {@linkplain #queueTarget target}. Merchants sharing a shortcode share its budget fairly: each first gets an equal
+     * part of it, then what some of them left unused goes to the others, so one merchant's backlog never starves
+     * another's few attempts. Merchants on different shortcodes have budgets of their own.
      */
     public List<Attempt> claimDue() {
         long started = System.nanoTime();
-        Map<String, Integer> leftByShortcode = new HashMap<>();
+        Map<String, Integer> budgetByShortcode = new HashMap<>();
         Map<String, Integer> merchantsByShortcode = new HashMap<>();
         for (Merchant merchant : merchants.all()) {
-            leftByShortcode.put(merchant.shortcode(), perSweep(merchant.shortcode()));
+            budgetByShortcode.put(merchant.shortcode(),
+                    Math.max(0, queueTarget(merchant.shortcode()) - queued(merchant.shortcode()).get()));
             merchantsByShortcode.merge(merchant.shortcode(), 1, Integer::sum);
         }
+        Map<String, Integer> leftByShortcode = new HashMap<>(budgetByShortcode);
         Predicate<Attempt> withinBudget = attempt -> {
             String shortcode = merchants.byName(attempt.merchant()).shortcode();
             int left = leftByShortcode.getOrDefault(shortcode, 0);
@@ -73,12 +92,17 @@ public class StaleAttempts {
                 return false;
             }
             leftByShortcode.put(shortcode, left - 1);
+            queued(shortcode).incrementAndGet();
             return true;
         };
         List<Attempt> due = new ArrayList<>();
         // first an equal share each, then the rest of each shortcode's budget to whoever still has attempts due
         for (Merchant merchant : merchants.all()) {
-            int share = (int) Math.ceil((double) perSweep(merchant.shortcode()) / merchantsByShortcode.get(merchant.shortcode()));
+            int share = (int) Math.ceil((double) budgetByShortcode.get(merchant.shortcode())
+                    / merchantsByShortcode.get(merchant.shortcode()));
+            if (share == 0) {
+                continue;
+            }
             due.addAll(ledger.claimDueForQuery(merchant.name(), share, instanceId, attempt -> true, withinBudget));
         }
         for (Merchant merchant : merchants.all()) {
@@ -91,9 +115,9 @@ public class StaleAttempts {
         due.addAll(ledger.claimDueForQuery(batchSize, instanceId, attempt -> merchants.isConfigured(attempt.merchant()),
                 withinBudget));
         if (!due.isEmpty()) {
-            // the claim's time is a gap in the rate between sweeps (BENCHMARKS.md, callback-outage recovery)
-            LOG.info("Querying Daraja for {} attempt(s) still waiting for their result (claimed in {} ms)", due.size(),
-                    (System.nanoTime() - started) / 1_000_000);
+            LOG.info("Queued {} attempt(s) still waiting for their result for STK Query (claimed in {} ms; {} queued in all)",
+                    due.size(), (System.nanoTime() - started) / 1_000_000,
+                    queued.values().stream().mapToInt(AtomicInteger::get).sum());
         }
         return takingTurns(due);
     }
@@ -149,19 +173,25 @@ public class StaleAttempts {
         queryRate.acquire(merchants.byName(attempt.merchant()).shortcode());
     }
 
-    /** A sweep query waits for a turn under the same rate that no forced query has reserved. */
-    public void awaitSweepTurn(Attempt attempt) throws InterruptedException {
-        queryRate.acquireSpare(merchants.byName(attempt.merchant()).shortcode());
-    }
-
-    /** Whether this instance still holds the attempt (its claim renewed): only then is it queried. */
-    public boolean stillHolds(Attempt attempt) {
-        boolean held = ledger.renewQueryClaim(attempt.attemptId(), instanceId);
-        if (!held) {
-            LOG.info("Attempt {}: this instance's query claim lapsed before its turn; left to whoever holds it now",
-                    attempt.attemptId());
+    /**
+     * Whether a claimed attempt is to be queried now: this instance still holds it (its claim renewed: a callback that
+     * came meanwhile, or a claim that lapsed, leaves it alone) and its turn under the rate has come, one that no forced
+     * query reserved. The claim is renewed before the wait, so nothing but the request itself lies between the turn and
+     * Daraja: the queries arrive as evenly spaced as the turns.
+     */
+    public boolean takeSweepTurn(Attempt attempt) throws InterruptedException {
+        String shortcode = merchants.byName(attempt.merchant()).shortcode();
+        try {
+            if (!ledger.renewQueryClaim(attempt.attemptId(), instanceId)) {
+                LOG.info("Attempt {}: this instance's query claim lapsed, or the attempt was decided, before its turn; "
+                        + "left alone", attempt.attemptId());
+                return false;
+            }
+            queryRate.acquireSpare(shortcode);
+            return true;
+        } finally {
+            queued(shortcode).decrementAndGet();
         }
-        return held;
     }
 
     public void closeInterruptedPushes() {

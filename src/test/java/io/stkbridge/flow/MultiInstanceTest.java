@@ -75,6 +75,8 @@ class MultiInstanceTest {
     static final String VICTIM = "inst-c";
     /** Who receives whose callbacks: never the instance that pushed. */
     static final Map<String, String> CALLBACKS_TO = Map.of("inst-a", "inst-b", "inst-b", "inst-a", "inst-c", "inst-a");
+    /** The simulator's amount whose callback is never sent: only a query decides it. */
+    static final int NO_CALLBACK = 7000;
     static final Duration QUERY_LEASE = Duration.ofSeconds(5);
     static final Duration OUTBOX_LEASE = Duration.ofSeconds(4);
     static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
@@ -357,11 +359,13 @@ class MultiInstanceTest {
                             exchange.getMessage().getHeader("kafka.OFFSET", Long.class), System.nanoTime()))));
             AdviceWith.adviceWith(instance.context(), "stk-query", route -> {
                 route.weaveById("call-stk-query").before().process(exchange -> {
-                    if (victim && victimSlow.get()) {
+                    Attempt attempt = exchange.getProperty("attempt", Attempt.class);
+                    // held: a query of an attempt whose callback never comes (7000), so that only the others' queries
+                    // can decide it once the victim is gone (one whose callback came meanwhile would need no take-over)
+                    if (victim && victimSlow.get() && attempt.amount() == NO_CALLBACK) {
                         victimQueryHeld.set(true);
                         victimCutOff.await(60, TimeUnit.SECONDS);   // waiting for a connection to Daraja, before anything is sent
                     }
-                    Attempt attempt = exchange.getProperty("attempt", Attempt.class);
                     queriesInFlight.put(exchange.getExchangeId(),
                             new QueryCall(name, attempt.checkoutRequestId(), System.nanoTime(), -1));
                 });

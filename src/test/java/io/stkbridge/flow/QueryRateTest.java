@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Recovery at the query rate: with every callback lost, the sweeper resolves the backlog by STK Query at the configured
- * per-shortcode rate (it claims rate × interval per sweep and paces the queries), and never faster. The simulator counts
+ * per-shortcode rate (each sweep tops a queue up to rate × (interval + 1 s) and the queries take their turns), and never
+ * faster. The simulator counts
  * the queries it receives per second. A query forced over HTTP goes ahead of the sweep's queries waiting for their turn.
  * The rate shared by several instances: {@link SharedRateTest}.
  */
@@ -60,7 +61,7 @@ class QueryRateTest {
     @Test
     void aForcedQueryGoesAheadOfTheSweepsQueriesWaitingForTheirTurn() throws Exception {
         try (TestStack stack = TestStack.start(Map.of(
-                // each sweep claims 10 (2 per second × 5 s); they wait for their turns, 500 ms apart
+                // each sweep queues 12 (2 per second × (5 s + 1 s)); they wait for their turns, 500 ms apart
                 "stk.query.sweep-interval-ms", "5000",
                 "stk.query.first-delay-ms", "500",
                 "stk.query.give-up-after-ms", "300000",

@@ -52,7 +52,7 @@ class RemovedMerchantTest {
             accepted(ledger, "gone-2", "gone", start.minusSeconds(1));
             accepted(ledger, "kept-1", "shop", start);
             StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONLY_SHOP,
-                    TpsLimiter.local("query", 50, clock), Duration.ofMillis(40), 2, "instance-a");
+                    TpsLimiter.local("query", 50, clock), Duration.ofMillis(40), Duration.ZERO, 2, "instance-a");
             clock.advance(Duration.ofMinutes(1));
 
             // one sweep: the configured merchant's attempt is claimed, the orphans are set aside without failing it

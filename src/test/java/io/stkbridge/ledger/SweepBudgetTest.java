@@ -9,16 +9,20 @@ import io.stkbridge.testing.MovableClock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The query backlog, and what one sweep claims: per shortcode, as many attempts as its query rate allows until the next sweep (here 20/s ×
- * 100 ms = 2), oldest first by acceptance however their next query times fall, the shortcodes taking turns. On H2 and on
- * PostgreSQL.
+ * The query backlog, and what one sweep claims: per shortcode, enough to top its queue up to what its query rate sends
+ * until the next sweep and the headroom (here 20/s × (100 ms + 0) = 2), oldest first by acceptance however their next
+ * query times fall, the shortcodes taking turns. On H2 and on PostgreSQL. The turns are real (a limiter on the system
+ * clock, 50 ms apart); the ledger's time is the test's.
  */
 class SweepBudgetTest {
 
@@ -47,10 +51,10 @@ class SweepBudgetTest {
             ledger.accepted("b-1", "till", start.minusSeconds(30), start.minusSeconds(8), start.plusMinutes(8));
             ledger.accepted("a-3", "shop", start.minusSeconds(20), start.minusSeconds(7), start.plusMinutes(8));
             ledger.accepted("b-2", "till", start.minusSeconds(10), start.minusSeconds(6), start.plusMinutes(8));
-            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, TpsLimiter.local("query", 20, clock),
-                    Duration.ofMillis(100), 10, "instance-a");
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, turnsEvery50Ms(),
+                    Duration.ofMillis(100), Duration.ZERO, 10, "instance-a");
 
-            assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(sweeper.claimDue()));
+            assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), ids(queried(sweeper, sweeper.claimDue())));
             assertEquals(List.of("a-3"), ids(sweeper.claimDue()), "the shortcode's third waits for the next sweep");
         }
     }
@@ -72,14 +76,42 @@ class SweepBudgetTest {
                 ledger.accepted("small-" + i, "small", start.minusMinutes(5).plusSeconds(i), start.minusSeconds(1),
                         start.plusMinutes(8));
             }
-            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONE_SHORTCODE, TpsLimiter.local("query", 20, clock),
-                    Duration.ofMillis(200), 10, "instance-a");
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), ONE_SHORTCODE, turnsEvery50Ms(),
+                    Duration.ofMillis(200), Duration.ZERO, 10, "instance-a");
 
-            assertEquals(List.of("big-01", "small-1", "big-02", "small-2"), ids(sweeper.claimDue()),
+            assertEquals(List.of("big-01", "small-1", "big-02", "small-2"), ids(queried(sweeper, sweeper.claimDue())),
                     "the shortcode's 4 (20/s × 200 ms), half each");
-            assertEquals(List.of("big-03", "small-3", "big-04", "big-05"), ids(sweeper.claimDue()),
+            assertEquals(List.of("big-03", "small-3", "big-04", "big-05"), ids(queried(sweeper, sweeper.claimDue())),
                     "what the small merchant leaves unused goes to the other");
             assertEquals(List.of("big-06", "big-07", "big-08", "big-09"), ids(sweeper.claimDue()));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void eachSweepTopsTheQueueUpSoItNeverRunsDryBetweenSweeps(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            for (int i = 1; i <= 10; i++) {
+                ledger.accepted(String.format("a-%02d", i), "shop", start.minusMinutes(10).plusSeconds(i),
+                        start.minusSeconds(1), start.plusMinutes(8));
+            }
+            // 20/s × (100 ms until the next sweep + 100 ms headroom): a queue of 4
+            StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES, turnsEvery50Ms(),
+                    Duration.ofMillis(100), Duration.ofMillis(100), 10, "instance-a");
+
+            List<Attempt> first = sweeper.claimDue();
+            assertEquals(List.of("a-01", "a-02", "a-03", "a-04"), ids(first));
+            queried(sweeper, first.subList(0, 2));
+            assertEquals(List.of("a-05", "a-06"), ids(sweeper.claimDue()),
+                    "the next sweep claims while two still wait for their turns: only as many as were queried");
+            assertEquals(List.of(), ids(sweeper.claimDue()), "the queue is full");
+
+            // a-03's callback came while it waited: it is not queried, and its place in the queue is free again
+            ledger.execute("UPDATE stk_attempt SET status = 'SUCCEEDED', next_query_at = NULL WHERE attempt_id = 'a-03'");
+            assertFalse(sweeper.takeSweepTurn(first.get(2)));
+            assertEquals(List.of("a-07"), ids(sweeper.claimDue()));
         }
     }
 
@@ -95,7 +127,7 @@ class SweepBudgetTest {
             }
             ledger.accepted("a-4", "shop", start, start.plusSeconds(30), start.plusMinutes(8));
             StaleAttempts sweeper = new StaleAttempts(attempts(ledger, clock), TWO_SHORTCODES,
-                    TpsLimiter.local("query", 2, clock), Duration.ofSeconds(5), 10, "instance-a");
+                    TpsLimiter.local("query", 2, clock), Duration.ofSeconds(5), Duration.ZERO, 10, "instance-a");
 
             // shop: 3 at 2 per second, till: 2 at the same time; "gone" is no longer configured and never queried
             assertEquals(new StaleAttempts.QueryBacklog(6, 1.5), sweeper.queryBacklog());
@@ -118,6 +150,19 @@ class SweepBudgetTest {
         return new AttemptLedger(ledger.transactions, new OutcomeEvents(new ObjectMapper()), null, new ObjectMapper(), clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2),
                         Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
+    }
+
+    /** Turns at 20 per second of real time: {@link StaleAttempts#takeSweepTurn} waits for them. */
+    private static TpsLimiter turnsEvery50Ms() {
+        return TpsLimiter.local("query", 20, Clock.systemUTC());
+    }
+
+    /** The claimed attempts, each given its turn as the sweep's queue does: their places in the queue are free again. */
+    private static List<Attempt> queried(StaleAttempts sweeper, List<Attempt> claimed) throws InterruptedException {
+        for (Attempt attempt : claimed) {
+            assertTrue(sweeper.takeSweepTurn(attempt), attempt.attemptId() + " is still this instance's");
+        }
+        return claimed;
     }
 
     private static List<String> ids(List<Attempt> attempts) {
