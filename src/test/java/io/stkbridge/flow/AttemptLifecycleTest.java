@@ -203,9 +203,16 @@ abstract class AttemptLifecycleTest {
     void anAcceptanceTheLedgerFailsToRecordIsRecordedAgainAndNeverPushedAgain() {
         String orderId = newOrderId();
         acceptanceWrites.failNext(orderId, 2);
-        String intentId = publish(orderId, 100);
-
-        assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+        String intentId;
+        try (CapturedLogs logs = CapturedLogs.install()) {
+            intentId = publish(orderId, 100);
+            assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+            // the ledger's own failure (the connection ended: 57P01 on PostgreSQL; the injected 08006 on H2), not the
+            // rollback that failed after it on the broken connection
+            List<String> warned = logs.linesContaining("could not be recorded");
+            assertEquals(1, warned.size(), warned.toString());
+            assertTrue(warned.get(0).matches("(?s).*\\(\\w+, SQLState (57P01|08006)\\).*"), warned.get(0));
+        }
         assertEquals(3, acceptanceWrites.tries(), "two tries failed, the third recorded the acceptance");
         List<ReceivedPush> pushes = pushesOf(orderId);
         assertEquals(1, pushes.size(), "pushed exactly once: " + pushes);
