@@ -241,6 +241,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                     + "DARAJA_CONNECTION_REQUEST_TIMEOUT_MS + DARAJA_CONNECT_TIMEOUT_MS + DARAJA_READ_TIMEOUT_MS ("
                     + answerDeadline.toMillis() + "), the longest a push waits for its answer");
         }
+        Duration answerRecordRetry = millis(settings, "stk.push.answer-record-retry-ms", "STK_PUSH_ANSWER_RECORD_RETRY_MS");
+        if (answerRecordRetry.isNegative()) {
+            settings.problem("STK_PUSH_ANSWER_RECORD_RETRY_MS must be 0 (not recorded again) or more");
+        }
         SSLContextParameters darajaTls = darajaTrustStore(settings);
         boolean verifyEverySuccess = settings.flag("stk.callback.verify-success");
         int idleTimeout = settings.integer("stk.http.idle-timeout-seconds", "STK_HTTP_IDLE_TIMEOUT_SECONDS");
@@ -386,7 +390,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                 millis(settings, "daraja.outage-give-up-ms", "DARAJA_OUTAGE_GIVE_UP_MS"));
         registry.bind("darajaOutage", outage);
         registry.bind("deferredPushes", new DeferredPushes(ledger, outage, merchants, queryBatch));
-        registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics));
+        registry.bind("pushFailures", new PushFailures(ledger, outage, clock, metrics, answerRecordRetry, workSlots));
         registry.bind("pushBoundary", new io.stkbridge.daraja.PushBoundary(ledger, instanceId));
         registry.bind("callbackReceiver", new CallbackReceiver(callbackTokens, metrics,
                 callbackSources,

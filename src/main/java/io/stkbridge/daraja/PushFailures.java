@@ -2,14 +2,22 @@ package io.stkbridge.daraja;
 
 import io.stkbridge.Correlation;
 import io.stkbridge.StkMetrics;
+import io.stkbridge.WorkSlots;
+import io.stkbridge.intent.PhoneNumbers;
 import io.stkbridge.ledger.Attempt;
 import io.stkbridge.ledger.AttemptLedger;
+import io.stkbridge.ledger.LedgerException;
 import io.stkbridge.outcome.Resolution;
 import io.stkbridge.outcome.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A push that ended without Daraja accepting it. Whether the customer may have been prompted decides: when nothing
@@ -18,16 +26,26 @@ import java.time.OffsetDateTime;
  */
 public class PushFailures {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PushFailures.class);
+    private static final long FIRST_RECORD_BACKOFF_MS = 50;
+    private static final long MAX_RECORD_BACKOFF_MS = 1000;
+
     private final AttemptLedger ledger;
     private final DarajaOutage outage;
     private final Clock clock;
     private final StkMetrics metrics;
+    /** STK_PUSH_ANSWER_RECORD_RETRY_MS: how long Daraja's answer is recorded again while the ledger fails. */
+    private final Duration answerRecordRetry;
+    private final WorkSlots slots;
 
-    public PushFailures(AttemptLedger ledger, DarajaOutage outage, Clock clock, StkMetrics metrics) {
+    public PushFailures(AttemptLedger ledger, DarajaOutage outage, Clock clock, StkMetrics metrics,
+                        Duration answerRecordRetry, WorkSlots slots) {
         this.ledger = ledger;
         this.outage = outage;
         this.clock = clock;
         this.metrics = metrics;
+        this.answerRecordRetry = answerRecordRetry;
+        this.slots = slots;
     }
 
     /**
@@ -57,12 +75,21 @@ public class PushFailures {
     /**
      * Records Daraja's answer, except a busy refusal that outlasted the re-sends (spike arrest, 429): the customer was
      * not prompted, so the attempt is deferred and pushes pause.
+     * <p>
+     * Only this run knows the answer: a failure of the ledger while it is recorded (a connection broken, the transaction
+     * ended by PostgreSQL, the pool timing out, H2's store failing) does not lose it. It is recorded again, each time in
+     * a transaction of its own on a connection taken anew from the pool, with backoff, for up to
+     * {@code answerRecordRetry}; nothing is sent again. A try that finds the attempt decided by someone else changes
+     * nothing, as the first would have; one that finds its own earlier try committed (its acknowledgement lost) publishes
+     * nothing more: each try commits the attempt's change and its outcome event together, guarded by the attempt's
+     * state. Once the time is up the failure is left as it was: the attempt waits for its callback or the sweeper.
      */
-    public void record(Attempt attempt, String owner, PushAnswer answer) {
+    public void record(Attempt attempt, String owner, PushAnswer answer) throws Exception {
         Resolution refusal = answer.resolution();
         if (!answer.accepted() && refusal != null && "DARAJA_BUSY".equals(refusal.reason())) {
             metrics.pushed(attempt, "DEFERRED", "DARAJA_BUSY");
-            defer(attempt, owner, "DARAJA_BUSY", outage.begin("busy: " + refusal.resultCode()), true, refusal);
+            Instant pushAgainAt = outage.begin("busy: " + refusal.resultCode());
+            recordRetrying(attempt, answer, () -> defer(attempt, owner, "DARAJA_BUSY", pushAgainAt, true, refusal));
             return;
         }
         if (answer.accepted()) {
@@ -70,7 +97,70 @@ public class PushFailures {
         } else if (refusal != null) {
             metrics.pushed(attempt, refusal);
         }
-        ledger.recordPushAnswer(attempt, owner, answer);
+        recordRetrying(attempt, answer, () -> ledger.recordPushAnswer(attempt, owner, answer));
+    }
+
+    private void recordRetrying(Attempt attempt, PushAnswer answer, Runnable write) throws Exception {
+        long deadline = System.nanoTime() + answerRecordRetry.toNanos();
+        long backoffMs = FIRST_RECORD_BACKOFF_MS;
+        for (int tries = 1; ; tries++) {
+            try {
+                write.run();
+                if (tries > 1) {
+                    LOG.info("Daraja's answer to the push of attempt {} ({}) recorded at try {}", attempt.attemptId(),
+                            describe(answer), tries);
+                }
+                return;
+            } catch (LedgerException failure) {
+                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMs <= 0) {
+                    throw notRecorded(attempt, answer, failure, tries, "the ledger still failing after "
+                            + answerRecordRetry.toMillis() + " ms");
+                }
+                if (tries == 1) {
+                    LOG.warn("Daraja's answer to the push of attempt {} ({}) could not be recorded ({}): recording it "
+                            + "again for up to {} ms; the push is not sent again", attempt.attemptId(), describe(answer),
+                            describe(failure), answerRecordRetry.toMillis());
+                }
+                try {
+                    // a wait like the others of an intake thread: its working slot goes to the others meanwhile
+                    slots.pause(Math.min(backoffMs, leftMs));
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
+                    throw notRecorded(attempt, answer, failure, tries, "interrupted (stk-bridge is stopping)");
+                }
+                backoffMs = Math.min(backoffMs * 2, MAX_RECORD_BACKOFF_MS);
+            }
+        }
+    }
+
+    /** Logs that the answer is lost to the ledger and returns the failure, to be left unhandled as before the retries. */
+    private static LedgerException notRecorded(Attempt attempt, PushAnswer answer, LedgerException failure, int tries,
+                                               String why) {
+        LOG.error("Daraja's answer to the push of attempt {} for intent {} (phone {}) was NOT recorded ({}): {} ({} tries, "
+                        + "last failure {}). The push is not sent again: its callback decides the attempt, or else the "
+                        + "sweeper (UNKNOWN PUSH_INTERRUPTED after STK_INTERRUPTED_PUSH_WAIT_MS)", attempt.attemptId(),
+                attempt.intentId(), PhoneNumbers.mask(attempt.phoneNumber()), describe(answer), why, tries,
+                describe(failure));
+        return failure;
+    }
+
+    /** The answer as the logs may show it: its result and CheckoutRequestID, never its raw body. */
+    private static String describe(PushAnswer answer) {
+        if (answer.accepted()) {
+            return "ACCEPTED, CheckoutRequestID " + answer.checkoutRequestId();
+        }
+        Resolution refusal = answer.resolution();
+        return refusal == null ? "no outcome" : refusal.status() + " " + refusal.reason() + ", ResultCode " + refusal.resultCode();
+    }
+
+    /**
+     * The failure as the logs may show it: the driver's exception class and SQLState, never its message (PostgreSQL
+     * quotes the failing row, with the customer's phone number, in some of them).
+     */
+    private static String describe(LedgerException failure) {
+        SQLException cause = (SQLException) failure.getCause();
+        return cause.getClass().getSimpleName() + ", SQLState " + cause.getSQLState();
     }
 
     private void defer(Attempt attempt, String owner, String why, Instant retryAt, boolean metOutage, Resolution failure) {

@@ -220,7 +220,8 @@ public class AttemptLedger {
     /**
      * Daraja answered the push of {@code owner}: ACCEPTED (customer prompted) or a final refusal. An acceptance for an
      * attempt closed meanwhile (UNKNOWN after the wait while this push was frozen) keeps its CheckoutRequestID, so that
-     * its callback corrects the outcome.
+     * its callback corrects the outcome. An acceptance found recorded already (its CheckoutRequestID on the attempt: an
+     * earlier try whose commit went through unacknowledged) changes nothing and publishes nothing.
      */
     public Attempt recordPushAnswer(Attempt attempt, String owner, PushAnswer answer) {
         if (!answer.accepted()) {
@@ -246,6 +247,13 @@ public class AttemptLedger {
 
     private Attempt keepLateAcceptance(Connection connection, Attempt closed, PushAnswer answer, OffsetDateTime now)
             throws SQLException {
+        if (answer.checkoutRequestId() != null && answer.checkoutRequestId().equals(closed.checkoutRequestId())) {
+            // this very answer, recorded again (PushFailures) after a try whose commit went through unacknowledged:
+            // it was published then, with its event, and is not again
+            LOG.info("Attempt {}: Daraja's acceptance (CheckoutRequestID {}) was recorded already", closed.attemptId(),
+                    answer.checkoutRequestId());
+            return closed;
+        }
         if (update(connection, Sql.of("attempt-set-late-push-answer"), answer.merchantRequestId(), answer.checkoutRequestId(),
                 now, answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), closed.attemptId()) == 1) {
             LOG.warn("Attempt {} was already {} {} when Daraja accepted its push: CheckoutRequestID {} kept, so that its "

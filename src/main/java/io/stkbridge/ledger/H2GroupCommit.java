@@ -3,6 +3,7 @@ package io.stkbridge.ledger;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -95,7 +96,13 @@ public final class H2GroupCommit {
                 boolean done = false;
                 lock.unlock();
                 try {
-                    mvStore.commit();
+                    try {
+                        mvStore.commit();
+                    } catch (MVStoreException failed) {
+                        // a failure of the ledger like any other, whatever H2 throws it as: its writer may try again
+                        throw new LedgerException(new SQLException(
+                                "The embedded ledger could not write a commit to its file", failed));
+                    }
                     // a store that failed closes H2's store, after which commit() returns without writing anything
                     if (mvStore.isClosed()) {
                         throw new LedgerException(new SQLException(

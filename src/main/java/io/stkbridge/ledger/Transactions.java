@@ -32,7 +32,7 @@ public class Transactions {
                 committed = groupCommit.committing(connection);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                rollBackAfter(connection, e);
                 throw e;
             }
         } catch (SQLException e) {
@@ -41,6 +41,18 @@ public class Transactions {
         // with the connection back in the pool: threads waiting for a store must not hold what the others need to commit
         committed.awaitStored();
         return result;
+    }
+
+    /**
+     * A rollback that fails as well (the connection broke, or the pool closed it on the failure) leaves the failure
+     * itself to be thrown: that is what callers classify, and the database ends a broken connection's transaction.
+     */
+    private static void rollBackAfter(Connection connection, Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollbackFailed) {
+            failure.addSuppressed(rollbackFailed);
+        }
     }
 
     /** SQLState class 23: a unique or other integrity constraint refused the statement. */

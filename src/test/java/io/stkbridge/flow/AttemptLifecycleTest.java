@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.daraja.DarajaOutage;
 import io.stkbridge.ledger.LedgerException;
 import io.stkbridge.simulator.ReceivedPush;
+import io.stkbridge.testing.AcceptanceWriteFault;
+import io.stkbridge.testing.CapturedLogs;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.StackLedger;
 import io.stkbridge.testing.TestStack;
@@ -28,11 +30,14 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The push lifecycle's edges, counted at the Daraja simulator: an attempt that was given up is never sent, and a ledger
- * failure after the push was sent never leads to a second push. On H2 ({@link AttemptLifecycleH2Test}) and on
+ * failure after the push was sent never leads to a second push: Daraja's answer is recorded again while the ledger fails
+ * for a while, and left to the callback once it has failed for too long. On H2 ({@link AttemptLifecycleH2Test}) and on
  * PostgreSQL ({@link AttemptLifecyclePostgresTest}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -40,6 +45,8 @@ abstract class AttemptLifecycleTest {
 
     static final Duration BOUND = Duration.ofSeconds(60);
     static final String PHONE = "0708374149";
+    /** The route of the stale-attempt sweeper, which closes possibly-sent attempts from their stored callback. */
+    static final String SWEEPER = "stale-attempts";
     TestStack stack;
 
     /** The orderId (and so account reference) whose pushes are refused with a connection error; null for none. */
@@ -59,6 +66,10 @@ abstract class AttemptLifecycleTest {
     final AtomicInteger poisonedReads = new AtomicInteger();
 
     StackLedger ledger;
+    /** Failures of the ledger itself while it records Daraja's acceptance of a push. */
+    AcceptanceWriteFault acceptanceWrites;
+    /** STK_PUSH_ANSWER_RECORD_RETRY_MS here: how long an answer is recorded again while the ledger fails. */
+    static final Duration ANSWER_RECORD_RETRY = Duration.ofMillis(1500);
 
     /** The ledger to run on. */
     abstract StackLedger ledger();
@@ -71,7 +82,10 @@ abstract class AttemptLifecycleTest {
         properties.put("daraja.outage-give-up-ms", "1000");
         properties.put("daraja.outage-pause-ms", "200");
         properties.put("stk.intake.max-failed-reads", "3");
+        properties.put("stk.push.answer-record-retry-ms", String.valueOf(ANSWER_RECORD_RETRY.toMillis()));
         stack = TestStack.start(properties);
+        acceptanceWrites = AcceptanceWriteFault.install(
+                stack.app.context().getRegistry().lookupByNameAndType("dataSource", javax.sql.DataSource.class));
         DarajaOutage outage = stack.app.context().getRegistry().lookupByNameAndType("darajaOutage", DarajaOutage.class);
         AdviceWith.adviceWith(stack.app.context(), "stk-push", route -> {
             route.weaveById("call-stk-push").before().process(exchange -> {
@@ -116,7 +130,9 @@ abstract class AttemptLifecycleTest {
     }
 
     @AfterEach
-    void heal() {
+    void heal() throws Exception {
+        acceptanceWrites.clear();
+        stack.app.context().getRouteController().startRoute(SWEEPER);
         refusedConnections.set(0);
         refuseConnectionsFor.set(null);
         pauseBeforeDeferredPushes.set(false);
@@ -181,6 +197,64 @@ abstract class AttemptLifecycleTest {
         assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(next, BOUND).path("status").asText());
         assertEquals(1, pushesOf(orderId).size(), "still pushed exactly once: " + pushesOf(orderId));
         assertEquals(1, pushesOf(nextOrder).size());
+    }
+
+    @Test
+    void anAcceptanceTheLedgerFailsToRecordIsRecordedAgainAndNeverPushedAgain() {
+        String orderId = newOrderId();
+        acceptanceWrites.failNext(orderId, 2);
+        String intentId;
+        try (CapturedLogs logs = CapturedLogs.install()) {
+            intentId = publish(orderId, 100);
+            assertEquals("SUCCEEDED", stack.outcomes.awaitFinal(intentId, BOUND).path("status").asText());
+            // the ledger's own failure (the connection ended: 57P01 on PostgreSQL; the injected 08006 on H2), not the
+            // rollback that failed after it on the broken connection
+            List<String> warned = logs.linesContaining("could not be recorded");
+            assertEquals(1, warned.size(), warned.toString());
+            assertTrue(warned.get(0).matches("(?s).*\\(\\w+, SQLState (57P01|08006)\\).*"), warned.get(0));
+        }
+        assertEquals(3, acceptanceWrites.tries(), "two tries failed, the third recorded the acceptance");
+        List<ReceivedPush> pushes = pushesOf(orderId);
+        assertEquals(1, pushes.size(), "pushed exactly once: " + pushes);
+        List<JsonNode> accepted = stack.outcomes.eventsOf(intentId).stream()
+                .filter(e -> "ACCEPTED".equals(e.path("status").asText())).toList();
+        assertEquals(1, accepted.size(), "one ACCEPTED event: " + stack.outcomes.eventsOf(intentId));
+        assertEquals(pushes.get(0).checkoutRequestId(), accepted.get(0).path("checkoutRequestId").asText());
+        assertEquals(List.of(List.of(pushes.get(0).checkoutRequestId())), stack.ledgerRows(
+                "SELECT checkout_request_id FROM stk_attempt WHERE intent_id = '" + intentId + "'"));
+    }
+
+    @Test
+    void anAcceptanceTheLedgerKeepsFailingToRecordIsLeftPossiblySentToItsCallback() throws Exception {
+        // held still, so that the attempt is seen as the failure left it, before anything could decide it
+        stack.app.context().getRouteController().stopRoute(SWEEPER);
+        String orderId = newOrderId();
+        acceptanceWrites.failNext(orderId, Integer.MAX_VALUE);
+        try (CapturedLogs logs = CapturedLogs.install()) {
+            String intentId = publish(orderId, 100);
+            await(BOUND, "the answer to be given up on", () -> !logs.linesContaining("was NOT recorded").isEmpty());
+
+            String givenUp = logs.linesContaining("was NOT recorded").get(0);
+            assertTrue(givenUp.contains("(phone 2547*****149)"), givenUp);
+            assertTrue(logs.linesContaining(io.stkbridge.daraja.PushFailures.class.getName()).stream()
+                    .noneMatch(line -> line.contains("254708374149")), "the phone number is masked in the logs");
+            assertTrue(acceptanceWrites.tries() >= 2, "recorded again before giving up: " + acceptanceWrites.tries());
+            // possibly sent, nothing decided: not UNKNOWN, no event
+            List<String> attempt = stack.ledgerRows("SELECT status, push_started_at, checkout_request_id FROM stk_attempt "
+                    + "WHERE intent_id = '" + intentId + "'").get(0);
+            assertEquals("PENDING_PUSH", attempt.get(0));
+            assertNotNull(attempt.get(1), "the send boundary was crossed");
+            assertNull(attempt.get(2));
+            assertEquals(List.of(), stack.outcomes.eventsOf(intentId));
+
+            // as before the retries: the callback of the one push decides it
+            acceptanceWrites.clear();
+            stack.app.context().getRouteController().startRoute(SWEEPER);
+            JsonNode outcome = stack.outcomes.awaitFinal(intentId, BOUND);
+            assertEquals("SUCCEEDED", outcome.path("status").asText());
+            assertEquals("CALLBACK", outcome.path("source").asText());
+            assertEquals(1, pushesOf(orderId).size(), "pushed exactly once: " + pushesOf(orderId));
+        }
     }
 
     @Test

@@ -42,10 +42,14 @@ class PushBoundaryTest {
             new Merchant("shop", "174379", "174379", Merchant.PAY_BILL, "key-shop", "s", "pk", "", "")));
 
     static AttemptLedger attempts(TestLedger ledger, MovableClock clock) {
+        return attempts(ledger.transactions, clock);
+    }
+
+    static AttemptLedger attempts(Transactions transactions, MovableClock clock) {
         ObjectMapper mapper = new ObjectMapper();
         StkPushRequests requests = new StkPushRequests(SHOP, new StkPassword(clock),
                 new CallbackTokens("callback-secret-0123456789", "https://bridge.example.com"));
-        return new AttemptLedger(ledger.transactions, new OutcomeEvents(mapper), requests, mapper, clock,
+        return new AttemptLedger(transactions, new OutcomeEvents(mapper), requests, mapper, clock,
                 new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), GIVE_UP,
                         Duration.ofMinutes(1), MIN_TRIES), "instance-a", AttemptLedger.DEFAULT_CALLBACK_WINDOW, WAITS, false);
     }
@@ -278,6 +282,25 @@ class PushBoundaryTest {
                     QueryAnswer.Kind.FINAL, false, Resolution.of(Status.SUCCEEDED, null, false, "0", "paid"), 200, "{}"), "SWEEP");
             assertEquals("SUCCEEDED - final", outcome(ledger, "frozen"));
             assertEquals("ws_CO_frozen", ledger.value("SELECT checkout_request_id FROM stk_attempt WHERE intent_id = 'frozen'"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void anAcceptanceRecordedAgainAfterItsCommitWentThroughUnacknowledgedIsPublishedOnce(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database); CapturedLogs logs = CapturedLogs.install()) {
+            AttemptLedger attempts = attempts(ledger, new MovableClock());
+            Attempt attempt = attempts.open(intent("acked-lost")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            attempts.recordPushAnswer(attempt, "instance-a/run-1", accepted("ws_CO_acked"));
+            // the commit went through but its acknowledgement was lost (the connection broke): PushFailures records again
+            Attempt again = attempts.recordPushAnswer(attempt, "instance-a/run-1", accepted("ws_CO_acked"));
+
+            assertEquals("ACCEPTED", again.status().name());
+            assertEquals("ws_CO_acked", again.checkoutRequestId());
+            assertEquals("io.stkbridge.stk.outcome.accepted", events(ledger, "acked-lost"), "published once");
+            assertEquals(List.of(), logs.linesContaining("second acceptance"), "its own answer is no second acceptance");
+            assertEquals(1, logs.linesContaining("(CheckoutRequestID ws_CO_acked) was recorded already").size());
         }
     }
 
