@@ -543,6 +543,8 @@ public class IntakeBatches {
                     (System.nanoTime() - head.startedNanos) / 1_000_000);
         }
         if (!offsets.isEmpty()) {
+            // attempts are opened without waiting for their store (AttemptLedger.open): not read again, they must be kept
+            ledger.awaitStored();
             consumer.commitSync(offsets);
             signalProgress();
         }

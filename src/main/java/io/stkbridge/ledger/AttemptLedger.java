@@ -120,7 +120,9 @@ public class AttemptLedger {
     public Intake open(PaymentIntent intent) {
         String attemptId = UUID.randomUUID().toString();
         try {
-            Attempt attempt = transactions.inTransaction(connection -> {
+            // not awaited: the send boundary's commit (startPush) is, before the push, and so is every other way the
+            // record can end; its batch's offsets wait for awaitStored (IntakeBatches.commitDone)
+            Attempt attempt = transactions.inTransactionStoredLater(connection -> {
                 insert(connection, attemptId, intent.intentId(), intent.contentHash(), intent.orderId(), intent.merchant(),
                         intent.amount(), intent.phoneNumber(), intent.accountReference(), intent.description(),
                         intent.transactionType(), intent.json(), json(intent.metadata()), Status.PENDING_PUSH);
@@ -167,6 +169,14 @@ public class AttemptLedger {
             }
             return new Intake(existing, false);
         });
+    }
+
+    /**
+     * Returns once every commit made so far survives the death of the process, attempts opened without waiting for that
+     * ({@link #open}) among them: before the offsets of their intents are committed.
+     */
+    public void awaitStored() {
+        transactions.awaitStored();
     }
 
     /** An intent that failed validation: one REJECTED outcome, even if the same record is delivered again. */

@@ -81,6 +81,15 @@ public final class H2GroupCommit {
         return () -> awaitStored(mvStore);
     }
 
+    /**
+     * Every commit made so far on the ledger behind {@code connection}, by any session: its {@link Commit#awaitStored}
+     * returns once they are all in the file.
+     */
+    Commit committedSoFar(Connection connection) throws SQLException {
+        MVStore mvStore = enabled ? fileStore(connection) : null;
+        return mvStore == null ? NOTHING_TO_AWAIT : () -> awaitStored(mvStore);
+    }
+
     private void awaitStored(MVStore mvStore) {
         lock.lock();
         try {

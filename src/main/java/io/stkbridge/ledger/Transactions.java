@@ -23,6 +23,38 @@ public class Transactions {
     }
 
     public <T> T inTransaction(Work<T> work) {
+        Committed<T> committed = commit(work);
+        committed.commit().awaitStored();
+        return committed.result();
+    }
+
+    /**
+     * Like {@link #inTransaction}, but returns as soon as the commit is made, before it is sure to survive the death of
+     * the process. Only for a commit that nothing outside the ledger hears of until a later commit of
+     * {@link #inTransaction} has returned, or {@link #awaitStored}: each of those also makes every earlier commit
+     * survive (H2 stores everything committed before the store began). The intake opens attempts this way: the send
+     * boundary's commit comes before their push, and the offsets of their batch are committed after
+     * {@link #awaitStored}.
+     */
+    public <T> T inTransactionStoredLater(Work<T> work) {
+        return commit(work).result();
+    }
+
+    /** Returns once every commit made so far, by any thread, survives the death of the process. */
+    public void awaitStored() {
+        H2GroupCommit.Commit everything;
+        try (Connection connection = dataSource.getConnection()) {
+            everything = groupCommit.committedSoFar(connection);
+        } catch (SQLException e) {
+            throw new LedgerException(e);
+        }
+        everything.awaitStored();
+    }
+
+    private record Committed<T>(T result, H2GroupCommit.Commit commit) {
+    }
+
+    private <T> Committed<T> commit(Work<T> work) {
         T result;
         H2GroupCommit.Commit committed;
         try (Connection connection = dataSource.getConnection()) {
@@ -38,9 +70,9 @@ public class Transactions {
         } catch (SQLException e) {
             throw new LedgerException(e);
         }
-        // with the connection back in the pool: threads waiting for a store must not hold what the others need to commit
-        committed.awaitStored();
-        return result;
+        // awaited with the connection back in the pool: threads waiting for a store must not hold what the others need
+        // to commit
+        return new Committed<>(result, committed);
     }
 
     /**

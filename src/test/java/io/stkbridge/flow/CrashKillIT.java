@@ -14,6 +14,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -493,10 +495,13 @@ class CrashKillIT {
     /**
      * The embedded ledger writes every commit to its file before the commit returns: a process inserting rows from
      * several threads, one per transaction, through the ledger's own transactions (group commit), is killed, and every
-     * row whose transaction had returned (it printed so) is in the file afterwards.
+     * row whose transaction had returned (it printed so) is in the file afterwards. And so is every row committed without
+     * waiting (as the intake opens attempts) once {@code awaitStored} has returned (as before the intake's offsets are
+     * committed).
      */
-    @Test
-    void everyCommitTheEmbeddedLedgerAcknowledgedSurvivesAKill() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"awaited", "stored-later"})
+    void everyCommitTheEmbeddedLedgerAcknowledgedSurvivesAKill(String commits) throws Exception {
         Path database = Files.createTempDirectory("stk-h2-kill").resolve("ledger");
         try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + database, "sa", "");
              Statement ddl = db.createStatement()) {
@@ -504,7 +509,7 @@ class CrashKillIT {
         }
         Process loop = new ProcessBuilder(PackagedJar.javaBin(), "-cp",
                 PackagedJar.JAR + File.pathSeparator + Path.of("target", "test-classes"), H2CommitLoop.class.getName(),
-                "jdbc:h2:file:" + database).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                "jdbc:h2:file:" + database, commits).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(loop.getInputStream(), StandardCharsets.UTF_8))) {

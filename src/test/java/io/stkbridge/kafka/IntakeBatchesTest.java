@@ -81,8 +81,21 @@ class IntakeBatchesTest {
         context.start();
         ProducerTemplate template = context.createProducerTemplate();
         consumer.assign(List.of(P0, P1));
-        return new IntakeBatches(reader, null, workers, threads, new io.stkbridge.WorkSlots(2), template, "direct:record", 3,
-                "direct:dead-letter");
+        return new IntakeBatches(reader, ledgerStoring(), workers, threads, new io.stkbridge.WorkSlots(2), template,
+                "direct:record", 3, "direct:dead-letter");
+    }
+
+    /** What P0 had committed each time the ledger was asked to store what was committed so far. */
+    private final List<Long> committedWhenStored = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    /** A ledger of which the batches only ask that every commit be stored before offsets are committed. */
+    private io.stkbridge.ledger.AttemptLedger ledgerStoring() {
+        return new io.stkbridge.ledger.AttemptLedger(null, null, null, null, null, null, null) {
+            @Override
+            public void awaitStored() {
+                committedWhenStored.add(committed(P0));
+            }
+        };
     }
 
     @AfterEach
@@ -142,6 +155,8 @@ class IntakeBatchesTest {
         batches.commitDone(consumer);
         assertEquals(9L, committed(P0));
         assertEquals(4L, committed(P1));
+        assertEquals(java.util.Collections.singletonList(null), committedWhenStored,
+                "the attempts opened without waiting for their store were stored before the offsets were committed");
     }
 
     @Test
