@@ -241,6 +241,11 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                     + "DARAJA_CONNECTION_REQUEST_TIMEOUT_MS + DARAJA_CONNECT_TIMEOUT_MS + DARAJA_READ_TIMEOUT_MS ("
                     + answerDeadline.toMillis() + "), the longest a push waits for its answer");
         }
+        int h2CommitGatherMicros = settings.integer("stk.h2.group-commit-gather-micros", "STK_H2_GROUP_COMMIT_GATHER_MICROS");
+        if (h2CommitGatherMicros < 0) {
+            settings.problem("STK_H2_GROUP_COMMIT_GATHER_MICROS must be 0 (no wait) or more");
+        }
+        Duration h2CommitGather = Duration.ofNanos(1000L * Math.max(0, h2CommitGatherMicros));
         Duration answerRecordRetry = millis(settings, "stk.push.answer-record-retry-ms", "STK_PUSH_ANSWER_RECORD_RETRY_MS");
         if (answerRecordRetry.isNegative()) {
             settings.problem("STK_PUSH_ANSWER_RECORD_RETRY_MS must be 0 (not recorded again) or more");
@@ -303,7 +308,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
                 Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed, workSlots);
         // one for both pools: they share the database, and a store serves the commits of both
-        H2GroupCommit groupCommit = H2GroupCommit.forLedger(dbUrl);
+        H2GroupCommit groupCommit = H2GroupCommit.forLedger(dbUrl, h2CommitGather);
         Transactions transactions = new Transactions(dataSource, groupCommit);
         OutcomeEvents outcomeEvents = new OutcomeEvents(mapper);
         InterruptedPushes interruptedPushes = new InterruptedPushes(answerDeadline, interruptedWait);

@@ -6,6 +6,7 @@ import io.stkbridge.ledger.H2GroupCommit;
 import io.stkbridge.ledger.Transactions;
 
 import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +24,8 @@ public final class H2CommitLoop {
 
     private static final int THREADS = 16;
     private static final int ROWS_PER_STORED_LATER_BATCH = 5;
+    /** STK_H2_GROUP_COMMIT_GATHER_MICROS's default: the stores gather commits as the product's do. */
+    private static final Duration PRODUCT_GATHER = Duration.ofMillis(3);
 
     private H2CommitLoop() {
     }
@@ -33,7 +36,7 @@ public final class H2CommitLoop {
         config.setUsername("sa");
         config.setMaximumPoolSize(THREADS);
         HikariDataSource dataSource = new HikariDataSource(config);
-        Transactions transactions = new Transactions(dataSource, H2GroupCommit.forLedger(args[0]));
+        Transactions transactions = new Transactions(dataSource, H2GroupCommit.forLedger(args[0], PRODUCT_GATHER));
         AtomicLong next = new AtomicLong();
         for (int t = 0; t < THREADS; t++) {
             boolean storedLater = args.length > 1 && args[1].equals("stored-later");

@@ -7,7 +7,9 @@ import org.h2.mvstore.MVStoreException;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,8 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * committing thread, under its store lock, one store at a time: measured, that was 46 % of the bridge's CPU and the
  * limit of its throughput, with the intake threads queued on the lock. Here H2 keeps its write delay (its background
  * thread also stores), and a committing thread, once its commit has returned and its connection is back in the pool,
- * waits until a store that began after its commit has finished. The first thread to find no store under way starts one for every commit made
- * before it; commits that arrive meanwhile wait for the next store, which one of them starts.
+ * waits until a store that began after its commit has finished. The first thread to find no store under way waits a
+ * moment (the gather time, 3 ms by default) and then starts one for every commit made before it began; commits that
+ * arrive while it is being written wait for the next store, which one of them starts. The gather time halves the
+ * stores under load: measured in the deployed benchmark, 12–18 % less CPU per intent (H2 rewrites each busy page whole
+ * at each store).
  * <p>
  * An intake thread keeps its work slot ({@code WorkSlots}) while it waits: the slots bound how many intake threads work
  * on the CPU at once, and a store is CPU work. Given up, they let every intake thread commit at once: in the deployed
@@ -29,9 +34,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class H2GroupCommit {
 
-    private static final H2GroupCommit NONE = new H2GroupCommit(false);
+    private static final H2GroupCommit NONE = new H2GroupCommit(false, Duration.ZERO);
 
     private final boolean enabled;
+    private final long gatherNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition storeFinished = lock.newCondition();
     /** Commits that asked to be stored: each one's ticket. */
@@ -40,13 +46,20 @@ public final class H2GroupCommit {
     private long stored;
     private boolean storing;
 
-    private H2GroupCommit(boolean enabled) {
+    private H2GroupCommit(boolean enabled, Duration gather) {
         this.enabled = enabled;
+        this.gatherNanos = gather.toNanos();
     }
 
-    /** Group commits for an H2 file ledger; nothing to do for PostgreSQL (durable at commit) or an in-memory H2. */
-    public static H2GroupCommit forLedger(String url) {
-        return isH2File(url) ? new H2GroupCommit(true) : NONE;
+    /**
+     * Group commits for an H2 file ledger; nothing to do for PostgreSQL (durable at commit) or an in-memory H2.
+     *
+     * @param gather how long the thread that starts a store waits first, so that the commits arriving meanwhile share it
+     *               ({@code STK_H2_GROUP_COMMIT_GATHER_MICROS}, like PostgreSQL's {@code commit_delay}): H2 writes every
+     *               page changed since the last store, whole, so fewer stores write the busy pages fewer times
+     */
+    public static H2GroupCommit forLedger(String url, Duration gather) {
+        return isH2File(url) ? new H2GroupCommit(true, gather) : NONE;
     }
 
     /** Whether the ledger's URL names an embedded H2 file, the only ledger with a file store of its own to manage. */
@@ -104,6 +117,13 @@ public final class H2GroupCommit {
                 long covered = tickets;
                 boolean done = false;
                 lock.unlock();
+                if (gatherNanos > 0) {
+                    // the commits that arrive meanwhile go into this store (they wait for it, see above)
+                    LockSupport.parkNanos(gatherNanos);
+                    lock.lock();
+                    covered = tickets;
+                    lock.unlock();
+                }
                 try {
                     try {
                         mvStore.commit();

@@ -119,7 +119,7 @@ class PushAnswerRecordingTest {
         FailingLedger failing = new FailingLedger(ledger.dataSource);
         AttemptLedger attempts = PushBoundaryTest.attempts(ledger, clock);
         AttemptLedger failingAttempts = PushBoundaryTest.attempts(
-                new Transactions(failing, H2GroupCommit.forLedger(ledger.dataSource.getJdbcUrl())), clock);
+                new Transactions(failing, H2GroupCommit.forLedger(ledger.dataSource.getJdbcUrl(), Duration.ZERO)), clock);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         PushFailures pushFailures = new PushFailures(failingAttempts, new DarajaOutage(clock, Duration.ofSeconds(15),
                 Duration.ofMinutes(30)), clock, new StkMetrics(() -> meters), answerRecordRetry, new WorkSlots(1));

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ final class TestLedger implements AutoCloseable {
 
     private TestLedger(HikariDataSource dataSource, PostgresSchemas pg) {
         this.dataSource = dataSource;
-        this.transactions = new Transactions(dataSource, H2GroupCommit.forLedger(dataSource.getJdbcUrl()));
+        this.transactions = new Transactions(dataSource, H2GroupCommit.forLedger(dataSource.getJdbcUrl(), Duration.ZERO));
         this.pg = pg;
         Flyway.configure().dataSource(dataSource).load().migrate();
     }
