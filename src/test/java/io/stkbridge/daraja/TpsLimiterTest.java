@@ -1,5 +1,6 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.testing.FaultyDataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.stkbridge.testing.MovableClock;
@@ -9,7 +10,6 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -170,13 +169,12 @@ class TpsLimiterTest {
     }
 
     /** A ledger whose first {@code failures} connections are refused, as while PostgreSQL is down. */
-    private static final class FailingFirst implements DataSource {
+    private static final class FailingFirst extends FaultyDataSource {
         final AtomicInteger calls = new AtomicInteger();
-        private final DataSource ledger;
         private final int failures;
 
         FailingFirst(DataSource ledger, int failures) {
-            this.ledger = ledger;
+            super(ledger);
             this.failures = failures;
         }
 
@@ -186,44 +184,6 @@ class TpsLimiterTest {
                 throw new SQLTransientConnectionException("ledger down (test)");
             }
             return ledger.getConnection();
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.stkbridge.ledger;
 
+import io.stkbridge.testing.FaultyDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stkbridge.StkMetrics;
 import io.stkbridge.WorkSlots;
@@ -12,17 +13,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.sql.DataSource;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,15 +36,14 @@ class PushAnswerRecordingTest {
     static final String OWNER = "instance-a/run-1";
 
     /** A ledger whose next connections, or the commits on them, fail as the test says, each counted. */
-    static final class FailingLedger implements DataSource {
+    static final class FailingLedger extends FaultyDataSource {
 
-        private final DataSource ledger;
         final AtomicInteger connectionsToRefuse = new AtomicInteger();
         final AtomicInteger commitsToLoseTheAcknowledgementOf = new AtomicInteger();
         final AtomicInteger connectionsRefused = new AtomicInteger();
 
         FailingLedger(DataSource ledger) {
-            this.ledger = ledger;
+            super(ledger);
         }
 
         @Override
@@ -70,44 +67,6 @@ class PushAnswerRecordingTest {
                             throw e.getCause();
                         }
                     });
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
     }
 
