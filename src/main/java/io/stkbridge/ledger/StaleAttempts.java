@@ -92,7 +92,6 @@ public class StaleAttempts {
                 return false;
             }
             leftByShortcode.put(shortcode, left - 1);
-            queued(shortcode).incrementAndGet();
             return true;
         };
         List<Attempt> due = new ArrayList<>();
@@ -114,6 +113,8 @@ public class StaleAttempts {
         // then whatever is left: attempts of merchants no longer configured are set aside there
         due.addAll(ledger.claimDueForQuery(batchSize, instanceId, attempt -> merchants.isConfigured(attempt.merchant()),
                 withinBudget));
+        // counted once every claim has committed: a claim that failed (its transaction rolled back) queues nothing
+        due.forEach(attempt -> queued(merchants.byName(attempt.merchant()).shortcode()).incrementAndGet());
         if (!due.isEmpty()) {
             LOG.info("Queued {} attempt(s) still waiting for their result for STK Query (claimed in {} ms; {} queued in all)",
                     due.size(), (System.nanoTime() - started) / 1_000_000,

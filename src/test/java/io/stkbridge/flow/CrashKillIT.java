@@ -190,10 +190,16 @@ class CrashKillIT {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(200));
             Map<String, String> env = twoInstanceEnv(pg);
-            env.put("STK_QUERY_TPS_PER_SHORTCODE", "20");
+            // queries slower than the attempts fall due, so that claims wait in the sweepers' queues (a queue drained at
+            // once held its claims a fraction of the time: the instance to be killed could go 165 looks without holding
+            // a query claim and an outbox claim at once, and a CI run timed out so)
+            env.put("STK_QUERY_TPS_PER_SHORTCODE", "5");
             List<Path> logs = new ArrayList<>();
             Process killed = startInstance("crash-a", kafka, daraja, env, logs);
-            Process survivor = startInstance("crash-b", kafka, daraja, env, logs);
+            // the survivor sweeps ten times less often: the one to be killed holds most of the claims
+            Map<String, String> survivorEnv = new java.util.HashMap<>(env);
+            survivorEnv.put("STK_QUERY_SWEEP_INTERVAL_MS", "5000");
+            Process survivor = startInstance("crash-b", kafka, daraja, survivorEnv, logs);
             try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
                  IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
                 // one in three loses its callback (7000): the sweepers resolve it by STK Query, so they hold claims

@@ -5,17 +5,24 @@ import io.stkbridge.daraja.Merchant;
 import io.stkbridge.daraja.Merchants;
 import io.stkbridge.daraja.TpsLimiter;
 import io.stkbridge.outcome.OutcomeEvents;
+import io.stkbridge.testing.FaultyDataSource;
 import io.stkbridge.testing.MovableClock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -112,6 +119,43 @@ class SweepBudgetTest {
             ledger.execute("UPDATE stk_attempt SET status = 'SUCCEEDED', next_query_at = NULL WHERE attempt_id = 'a-03'");
             assertFalse(sweeper.takeSweepTurn(first.get(2)));
             assertEquals(List.of("a-07"), ids(sweeper.claimDue()));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aSweepWhoseClaimFailedQueuedNothingAndLeavesTheQueueEmpty(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            MovableClock clock = new MovableClock();
+            OffsetDateTime start = clock.offsetNow();
+            for (int i = 1; i <= 10; i++) {
+                ledger.accepted(String.format("big-%02d", i), "big", start.minusMinutes(60).plusSeconds(i),
+                        start.minusSeconds(1), start.plusMinutes(8));
+                ledger.accepted(String.format("small-%02d", i), "small", start.minusMinutes(30).plusSeconds(i),
+                        start.minusSeconds(1), start.plusMinutes(8));
+            }
+            // the sweep's second connection is refused, as when the pool times out
+            AtomicInteger connections = new AtomicInteger();
+            DataSource failing = new FaultyDataSource(ledger.dataSource) {
+                @Override
+                public Connection getConnection() throws SQLException {
+                    if (connections.incrementAndGet() == 2) {
+                        throw new SQLTransientConnectionException("injected: the pool timed out", "08001");
+                    }
+                    return ledger.getConnection();
+                }
+            };
+            AttemptLedger attempts = new AttemptLedger(new Transactions(failing, H2GroupCommit.forLedger(
+                    ledger.dataSource.getJdbcUrl(), Duration.ZERO)), new OutcomeEvents(new ObjectMapper()), null,
+                    new ObjectMapper(), clock, new QuerySchedule(Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), Duration.ofMinutes(8), Duration.ofMinutes(1), 5), "instance-a");
+            // a queue of 4, half for each merchant: the big merchant's claim commits, the small one's cannot connect
+            StaleAttempts sweeper = new StaleAttempts(attempts, ONE_SHORTCODE, turnsEvery50Ms(), Duration.ofMillis(200),
+                    Duration.ZERO, 10, "instance-a");
+            assertThrows(LedgerException.class, sweeper::claimDue);
+
+            // the failed sweep queued nothing (its committed claims lapse), so the next one claims a whole queue
+            assertEquals(List.of("big-03", "small-01", "big-04", "small-02"), ids(sweeper.claimDue()));
         }
     }
 
