@@ -45,6 +45,8 @@ public final class H2GroupCommit {
     /** Every ticket up to this one is in a finished store. */
     private long stored;
     private boolean storing;
+    /** Stores started, for tests: how many commits shared one is what the gather time is for. */
+    private long stores;
 
     private H2GroupCommit(boolean enabled, Duration gather) {
         this.enabled = enabled;
@@ -114,6 +116,7 @@ public final class H2GroupCommit {
                     continue;
                 }
                 storing = true;
+                stores++;
                 long covered = tickets;
                 boolean done = false;
                 lock.unlock();
@@ -148,6 +151,15 @@ public final class H2GroupCommit {
                     storeFinished.signalAll();
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long stores() {
+        lock.lock();
+        try {
+            return stores;
         } finally {
             lock.unlock();
         }
