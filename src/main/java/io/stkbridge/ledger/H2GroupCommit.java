@@ -5,6 +5,8 @@ import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 
+
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -97,11 +99,19 @@ public final class H2GroupCommit {
     }
 
     /**
-     * Every commit made so far on the ledger behind {@code connection}, by any session: its {@link Commit#awaitStored}
-     * returns once they are all in the file.
+     * Every commit made so far on the ledger behind {@code dataSource}, by any session: its {@link Commit#awaitStored}
+     * returns once they are all in the file. Borrows a connection only to find the file's store, and only on an H2 file.
      */
-    Commit committedSoFar(Connection connection) throws SQLException {
-        MVStore mvStore = enabled ? fileStore(connection) : null;
+    Commit committedSoFar(DataSource dataSource) {
+        if (!enabled) {
+            return NOTHING_TO_AWAIT;
+        }
+        MVStore mvStore;
+        try (Connection connection = dataSource.getConnection()) {
+            mvStore = fileStore(connection);
+        } catch (SQLException e) {
+            throw new LedgerException(e);
+        }
         return mvStore == null ? NOTHING_TO_AWAIT : () -> awaitStored(mvStore);
     }
 

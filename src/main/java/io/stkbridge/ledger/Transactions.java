@@ -42,13 +42,7 @@ public class Transactions {
 
     /** Returns once every commit made so far, by any thread, survives the death of the process. */
     public void awaitStored() {
-        H2GroupCommit.Commit everything;
-        try (Connection connection = dataSource.getConnection()) {
-            everything = groupCommit.committedSoFar(connection);
-        } catch (SQLException e) {
-            throw new LedgerException(e);
-        }
-        everything.awaitStored();
+        groupCommit.committedSoFar(dataSource).awaitStored();
     }
 
     private record Committed<T>(T result, H2GroupCommit.Commit commit) {
