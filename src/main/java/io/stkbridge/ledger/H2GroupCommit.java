@@ -5,7 +5,6 @@ import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 
-
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
