@@ -12,7 +12,10 @@ import io.stkbridge.testing.PostgresSchemas;
 import io.stkbridge.testing.StkBridgeInstance;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -190,9 +193,7 @@ class CrashKillIT {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(200));
             Map<String, String> env = twoInstanceEnv(pg);
-            // queries slower than the attempts fall due, so that claims wait in the sweepers' queues (a queue drained at
-            // once held its claims a fraction of the time: the instance to be killed could go 165 looks without holding
-            // a query claim and an outbox claim at once, and a CI run timed out so)
+            // queries slower than the attempts fall due, so that claims wait in the sweepers' queues
             env.put("STK_QUERY_TPS_PER_SHORTCODE", "5");
             List<Path> logs = new ArrayList<>();
             Process killed = startInstance("crash-a", kafka, daraja, env, logs);
@@ -201,35 +202,52 @@ class CrashKillIT {
             survivorEnv.put("STK_QUERY_SWEEP_INTERVAL_MS", "5000");
             Process survivor = startInstance("crash-b", kafka, daraja, survivorEnv, logs);
             try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
-                 IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
+                 IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents");
+                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 // one in three loses its callback (7000): the sweepers resolve it by STK Query, so they hold claims
                 Map<String, Integer> amounts = publish(intents, "KC", 300,
                         i -> i % 10 == 0 ? 1032 : i % 3 == 0 ? 7000 : 10 + i % 50);
                 Set<String> heldEvents = null;
                 AtKill atKill = null;
-                for (int tries = 1; heldEvents == null; tries++) {
-                    int seen = outcomes.records().size();
-                    signal(killed, "STOP");
-                    Set<String> queryClaims = orders(pg::connection, "claimed_by = 'crash-a' AND claimed_until > "
-                            + "CURRENT_TIMESTAMP AND status = 'ACCEPTED'");
-                    Set<String> outboxClaims = column(pg::connection, "SELECT event_id FROM stk_outbox WHERE claimed_by = "
-                            + "'crash-a' AND claimed_until > CURRENT_TIMESTAMP AND published_at IS NULL");
-                    if (!queryClaims.isEmpty() && !outboxClaims.isEmpty()) {
-                        atKill = new AtKill(daraja.pushesBeingAnswered(),
-                                orders(pg::connection, "status = 'PENDING_PUSH' AND push_started_by LIKE 'crash-a/%'"),
-                                orders(pg::connection, "status = 'PENDING_PUSH' AND push_started_at IS NULL"));
-                        killed.destroyForcibly();
-                        assertTrue(killed.waitFor(30, TimeUnit.SECONDS));
-                        heldEvents = outboxClaims;
-                        System.out.println("CrashKillIT: killed after " + tries + " looks, holding " + queryClaims.size()
-                                + " query claims and " + outboxClaims.size() + " outbox claims");
-                        break;
+                for (int round = 1; heldEvents == null; round++) {
+                    int tried = round;
+                    OutcomeCollector.await(BOUND, () -> "query claims of the instance to be killed (round " + tried + ")",
+                            () -> killedHoldsClaims(pg, false));
+                    // An outbox claim is held only while its Kafka send lasts, milliseconds: looking for one by chance
+                    // took over 137 looks in a CI run and timed out. The outcome topic stops acknowledging instead
+                    // (acks=all under min.insync.replicas 2 on a one-broker cluster: retried by the producers), so a
+                    // relay that claims a batch holds it until its lease ends, as it would in a broker outage.
+                    outcomeTopicAcknowledges(admin, false);
+                    try {
+                        // a lease of 5 s: a round ends when the claims the killed one holds have all lapsed
+                        while (heldEvents == null && OutcomeCollector.within(Duration.ofSeconds(15),
+                                () -> killedHoldsClaims(pg, true))) {
+                            // frozen, the ledger shows exactly what a kill at this moment leaves
+                            signal(killed, "STOP");
+                            Set<String> queryClaims = orders(pg::connection, QUERY_CLAIMS_OF_KILLED);
+                            Set<String> outboxClaims = column(pg::connection, OUTBOX_CLAIMS_OF_KILLED);
+                            if (!queryClaims.isEmpty() && !outboxClaims.isEmpty()) {
+                                atKill = new AtKill(daraja.pushesBeingAnswered(),
+                                        orders(pg::connection, "status = 'PENDING_PUSH' AND push_started_by LIKE 'crash-a/%'"),
+                                        orders(pg::connection, "status = 'PENDING_PUSH' AND push_started_at IS NULL"));
+                                killed.destroyForcibly();
+                                assertTrue(killed.waitFor(30, TimeUnit.SECONDS));
+                                heldEvents = outboxClaims;
+                                System.out.println("CrashKillIT: killed in round " + round + ", holding " + queryClaims.size()
+                                        + " query claims and " + outboxClaims.size() + " outbox claims");
+                            } else {
+                                signal(killed, "CONT");
+                            }
+                        }
+                    } finally {
+                        outcomeTopicAcknowledges(admin, true);
                     }
-                    signal(killed, "CONT");
-                    int tried = tries;
-                    OutcomeCollector.await(BOUND, () -> "more outcome events after look " + tried + " (the instance to be"
-                            + " killed never held query and outbox claims at once)", () -> outcomes.records().size() > seen
-                            && amounts.keySet().stream().anyMatch(o -> !isDecided(outcomes, "crash-" + o)));
+                    if (heldEvents == null) {
+                        int seen = outcomes.records().size();
+                        OutcomeCollector.await(BOUND, () -> "more outcome events after round " + tried + " (the instance to"
+                                + " be killed never held query and outbox claims at once)", () -> outcomes.records().size()
+                                > seen && amounts.keySet().stream().anyMatch(o -> !isDecided(outcomes, "crash-" + o)));
+                    }
                 }
                 for (String orderId : amounts.keySet()) {
                     outcomes.awaitFinal("crash-" + orderId, BOUND);
@@ -245,6 +263,32 @@ class CrashKillIT {
                 stop(killed, survivor);
             }
         }
+    }
+
+    private static final String QUERY_CLAIMS_OF_KILLED =
+            "claimed_by = 'crash-a' AND claimed_until > CURRENT_TIMESTAMP AND status = 'ACCEPTED'";
+    private static final String OUTBOX_CLAIMS_OF_KILLED = "SELECT event_id FROM stk_outbox WHERE claimed_by = 'crash-a'"
+            + " AND claimed_until > CURRENT_TIMESTAMP AND published_at IS NULL";
+
+    private static boolean killedHoldsClaims(PostgresSchemas pg, boolean outboxClaimsToo) {
+        try {
+            return !orders(pg::connection, QUERY_CLAIMS_OF_KILLED).isEmpty()
+                    && (!outboxClaimsToo || !column(pg::connection, OUTBOX_CLAIMS_OF_KILLED).isEmpty());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Whether the outcome topic acknowledges producers' acks=all sends: with min.insync.replicas above the one broker's
+     * single replica it answers NOT_ENOUGH_REPLICAS, which the producers retry until it acknowledges again.
+     */
+    private static void outcomeTopicAcknowledges(Admin admin, boolean acknowledges) throws Exception {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "shop.payments.outcomes");
+        AlterConfigOp op = acknowledges
+                ? new AlterConfigOp(new ConfigEntry("min.insync.replicas", ""), AlterConfigOp.OpType.DELETE)
+                : new AlterConfigOp(new ConfigEntry("min.insync.replicas", "2"), AlterConfigOp.OpType.SET);
+        admin.incrementalAlterConfigs(Map.of(topic, List.of(op))).all().get(30, TimeUnit.SECONDS);
     }
 
     /** The env var of the callback wait: how long a push that started without a recorded answer waits before UNKNOWN. */

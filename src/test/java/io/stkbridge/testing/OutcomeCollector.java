@@ -116,27 +116,35 @@ public final class OutcomeCollector implements AutoCloseable {
      * itself ({@link #describeOnTimeout}), so that a failure in CI can be read from its log alone.
      */
     public static void await(Duration bound, Supplier<String> what, java.util.function.BooleanSupplier condition) {
+        if (!within(bound, condition)) {
+            StringBuilder message = new StringBuilder("timed out after " + bound + " waiting for " + what.get());
+            DIAGNOSTICS.forEach((name, describe) -> {
+                message.append("\n--- ").append(name).append(":\n");
+                try {
+                    message.append(describe.get());
+                } catch (RuntimeException e) {
+                    message.append("(could not be read: ").append(e).append(')');
+                }
+            });
+            throw new AssertionError(message.toString());
+        }
+    }
+
+    /** Whether the condition held within the bound (looked at every 20 ms); for a wait whose time-out is not a failure. */
+    public static boolean within(Duration bound, java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                StringBuilder message = new StringBuilder("timed out after " + bound + " waiting for " + what.get());
-                DIAGNOSTICS.forEach((name, describe) -> {
-                    message.append("\n--- ").append(name).append(":\n");
-                    try {
-                        message.append(describe.get());
-                    } catch (RuntimeException e) {
-                        message.append("(could not be read: ").append(e).append(')');
-                    }
-                });
-                throw new AssertionError(message.toString());
+                return false;
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what.get());
+                throw new AssertionError("interrupted", e);
             }
         }
+        return true;
     }
 
     /** Registers what a running stack reports of itself when a wait times out; {@link #forget} when it stops. */
