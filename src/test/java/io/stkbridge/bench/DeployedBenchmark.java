@@ -3,6 +3,7 @@ package io.stkbridge.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.simulator.DarajaSimulator;
 import io.stkbridge.simulator.ReceivedPush;
+import io.stkbridge.testing.ContainerImage;
 import io.stkbridge.testing.EmbeddedKafka;
 import io.stkbridge.testing.IntentPublisher;
 import io.stkbridge.testing.OutcomeCollector;
@@ -47,8 +48,10 @@ import java.util.regex.Pattern;
  * Options (system properties): {@code bench.intents} (5000 per burst), {@code bench.bursts} (2: the first cold, the
  * others warm), {@code bench.push-latency-ms} (0), {@code bench.callback-delay-ms} (push latency + 100),
  * {@code bench.max-in-flight} (the bridge's default unless set), {@code bench.db} ({@code h2-file}, the default ledger;
- * or {@code postgres}, a throw-away schema, see {@link PostgresSchemas}), {@code bench.jvm-options} (given to the jar as
- * {@code JAVA_TOOL_OPTIONS}, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
+ * or {@code postgres}, a throw-away schema, see {@link PostgresSchemas}), {@code bench.container-jvm} ({@code true}: the
+ * JVM options and C library setting of the image, {@link ContainerImage#runtimeEnvironment}; {@code false}: the JVM's
+ * defaults), {@code bench.jvm-options} (given to the jar as {@code JAVA_TOOL_OPTIONS}, which the image's
+ * {@code JDK_JAVA_OPTIONS} override, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
  * (more environment variables for the jar, {@code NAME=value,NAME=value}), {@code bench.h2-url-settings} (appended to the H2
  * ledger's URL, e.g. {@code ;PAGE_SIZE=2048}), {@code bench.jcmd} (a jcmd command whose output is printed after each burst,
  * e.g. {@code VM.native_memory summary}). The push rate limit is raised out of the way
@@ -91,6 +94,10 @@ public final class DeployedBenchmark {
         env.put("DARAJA_PUSH_TPS_PER_SHORTCODE", "100000");
         if (System.getProperty("bench.max-in-flight") != null) {
             env.put("STK_MAX_IN_FLIGHT", System.getProperty("bench.max-in-flight"));
+        }
+        // the JVM as the container runs it (its JDK_JAVA_OPTIONS and MALLOC_ARENA_MAX), unless asked for the JVM's defaults
+        if (Boolean.parseBoolean(System.getProperty("bench.container-jvm", "true"))) {
+            env.putAll(ContainerImage.runtimeEnvironment());
         }
         if (System.getProperty("bench.jvm-options") != null) {
             env.put("JAVA_TOOL_OPTIONS", System.getProperty("bench.jvm-options"));

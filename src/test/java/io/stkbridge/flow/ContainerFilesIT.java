@@ -1,7 +1,7 @@
 package io.stkbridge.flow;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stkbridge.testing.ConfigurationVariables;
+import io.stkbridge.testing.ContainerImage;
 import io.stkbridge.testing.StkBridgeInstance;
 import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
@@ -72,9 +72,12 @@ class ContainerFilesIT {
 
     @Test
     void theImageEntrypointRunsTheBuiltJarAndFailsFastWithoutConfiguration() throws Exception {
-        List<String> entrypoint = onTheBuiltJar(lastEntrypoint(Files.readString(Path.of("docker/Dockerfile"))));
+        List<String> entrypoint = onTheBuiltJar(ContainerImage.entrypoint());
         ProcessBuilder builder = new ProcessBuilder(entrypoint).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
+        builder.environment().keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_")
+                || name.endsWith("JAVA_OPTIONS"));
+        // the JVM options the image sets: a JVM that does not start with them fails here with another exit status
+        builder.environment().putAll(ContainerImage.runtimeEnvironment());
         Process process = builder.start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -115,17 +118,6 @@ class ContainerFilesIT {
             process.destroy();
             process.waitFor(30, TimeUnit.SECONDS);
         }
-    }
-
-    /** The last ENTRYPOINT of the Dockerfile (its default target), as the exec-form array. */
-    private static List<String> lastEntrypoint(String dockerfile) throws Exception {
-        String json = null;
-        for (String line : dockerfile.split("\n")) {
-            if (line.startsWith("ENTRYPOINT ")) {
-                json = line.substring("ENTRYPOINT ".length());
-            }
-        }
-        return List.of(new ObjectMapper().readValue(json, String[].class));
     }
 
     /** The image keeps the jar and its lib/ in /app; here they are in target/. */
