@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
  * or {@code postgres}, a throw-away schema, see {@link PostgresSchemas}), {@code bench.container-jvm} ({@code true}: the
  * JVM options and C library setting of the image, {@link ContainerImage#runtimeEnvironment}; {@code false}: the JVM's
  * defaults), {@code bench.jvm-options} (given to the jar as {@code JAVA_TOOL_OPTIONS}, which the image's
- * {@code JDK_JAVA_OPTIONS} override, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
+ * {@code JAVA_OPTS} override, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
  * (more environment variables for the jar, {@code NAME=value,NAME=value}), {@code bench.h2-url-settings} (appended to the H2
  * ledger's URL, e.g. {@code ;PAGE_SIZE=2048}), {@code bench.jcmd} (a jcmd command whose output is printed after each burst,
  * e.g. {@code VM.native_memory summary}). The push rate limit is raised out of the way
@@ -95,9 +95,9 @@ public final class DeployedBenchmark {
         if (System.getProperty("bench.max-in-flight") != null) {
             env.put("STK_MAX_IN_FLIGHT", System.getProperty("bench.max-in-flight"));
         }
-        // the JVM as the container runs it (its JDK_JAVA_OPTIONS and MALLOC_ARENA_MAX), unless asked for the JVM's defaults
-        if (Boolean.parseBoolean(System.getProperty("bench.container-jvm", "true"))) {
-            env.putAll(ContainerImage.runtimeEnvironment());
+        // PackagedJar runs the JVM as the container does (its JAVA_OPTS and MALLOC_ARENA_MAX) unless unset here
+        if (!Boolean.parseBoolean(System.getProperty("bench.container-jvm", "true"))) {
+            ContainerImage.runtimeEnvironment().keySet().forEach(name -> env.put(name, ""));
         }
         if (System.getProperty("bench.jvm-options") != null) {
             env.put("JAVA_TOOL_OPTIONS", System.getProperty("bench.jvm-options"));

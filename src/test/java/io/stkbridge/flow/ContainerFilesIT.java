@@ -75,7 +75,7 @@ class ContainerFilesIT {
         List<String> entrypoint = onTheBuiltJar(ContainerImage.entrypoint());
         ProcessBuilder builder = new ProcessBuilder(entrypoint).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_")
-                || name.endsWith("JAVA_OPTIONS"));
+                || name.endsWith("JAVA_OPTIONS") || name.equals("JAVA_OPTS"));
         // the JVM options the image sets: a JVM that does not start with them fails here with another exit status
         builder.environment().putAll(ContainerImage.runtimeEnvironment());
         Process process = builder.start();
@@ -124,8 +124,8 @@ class ContainerFilesIT {
     private static List<String> onTheBuiltJar(List<String> command) {
         List<String> local = new ArrayList<>();
         for (String part : command) {
-            local.add(part.equals("java") ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
-                    : part.replace("/app/", "target/"));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            local.add(part.equals("java") ? java : part.replace("exec java ", "exec " + java + " ").replace("/app/", "target/"));
         }
         return local;
     }

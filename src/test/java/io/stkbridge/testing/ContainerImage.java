@@ -54,6 +54,12 @@ public final class ContainerImage {
         return environment;
     }
 
+    /** The JVM options the entrypoint gives java from {@code JAVA_OPTS} in this environment (split as the shell does). */
+    public static List<String> javaOptions(Map<String, String> environment) {
+        String options = environment.getOrDefault("JAVA_OPTS", "").strip();
+        return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
+    }
+
     /** The Dockerfile's instructions, each on one line (continuations joined), without comments. */
     private static List<String> instructions() {
         List<String> instructions = new ArrayList<>();

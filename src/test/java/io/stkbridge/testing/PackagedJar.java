@@ -6,6 +6,8 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +23,8 @@ public final class PackagedJar {
 
     /**
      * Starts the jar configured by environment variables only, against the broker, the simulator and an H2 file ledger at
-     * {@code ledger} ({@code extra} may name another STK_DB_URL), its output in {@code log}; returns once it has started.
+     * {@code ledger} ({@code extra} may name another STK_DB_URL; an empty value unsets a variable), with the image's JVM
+     * options, its output in {@code log}; returns once it has started.
      */
     public static Process start(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
                                 Map<String, String> extra) throws Exception {
@@ -39,7 +42,7 @@ public final class PackagedJar {
     private static Process startOnce(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
                                      Map<String, String> extra) throws Exception {
         int port = StkBridgeInstance.freePort();
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString())
+        ProcessBuilder builder = new ProcessBuilder()
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
@@ -57,8 +60,14 @@ public final class PackagedJar {
         env.put("STK_DB_URL", "jdbc:h2:file:" + ledger);
         env.put("STK_TOPIC_INTENTS", "shop.payments.intents");
         env.put("STK_TOPIC_OUTCOMES", "shop.payments.outcomes");
+        // the JVM as the image runs it (JAVA_OPTS, MALLOC_ARENA_MAX): the ITs check the jar with the memory it is shipped with
+        env.putAll(ContainerImage.runtimeEnvironment());
         env.putAll(extra);
-        Process process = builder.start();
+        env.values().removeIf(String::isEmpty);
+        List<String> command = new ArrayList<>(List.of(javaBin()));
+        command.addAll(ContainerImage.javaOptions(env));
+        command.addAll(List.of("-jar", JAR.toString()));
+        Process process = builder.command(command).start();
         OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
                 () -> !process.isAlive() || read(log).contains("started in"));
         return process;
