@@ -9,6 +9,6 @@ WHERE status = 'PENDING_PUSH'
     OR (push_started_at < ? AND EXISTS (SELECT 1 FROM stk_callback c
                                          WHERE c.attempt_id = stk_attempt.attempt_id
                                            AND c.disposition = 'WAITING_FOR_PUSH_ANSWER')))
-ORDER BY updated_at
+ORDER BY created_at
 FETCH FIRST ? ROWS ONLY
 FOR UPDATE SKIP LOCKED

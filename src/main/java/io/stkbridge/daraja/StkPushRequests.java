@@ -1,5 +1,6 @@
 package io.stkbridge.daraja;
 
+import io.stkbridge.intent.PaymentIntent;
 import io.stkbridge.ledger.Attempt;
 
 import java.util.LinkedHashMap;
@@ -21,29 +22,42 @@ public class StkPushRequests {
     public Map<String, Object> build(Attempt attempt) {
         Merchant merchant = merchants.byName(attempt.merchant());
         StkPassword.Credentials credentials = passwords.forMerchant(merchant);
-        Map<String, Object> request = body(attempt, merchant, callbackTokens.callbackUrl(attempt.attemptId()));
+        Map<String, Object> request = body(Payment.of(attempt), merchant, callbackTokens.callbackUrl(attempt.attemptId()));
         request.put("Password", credentials.password());
         request.put("Timestamp", credentials.timestamp());
         return request;
     }
 
-    /** The request as the ledger keeps it: no Password, and the CallBackURL without its token. */
-    public Map<String, Object> forLedger(Attempt attempt) {
-        Merchant merchant = merchants.byName(attempt.merchant());
-        return body(attempt, merchant, callbackTokens.redactedCallbackUrl(attempt.attemptId()));
+    /**
+     * The request as the ledger keeps it: no Password, and the CallBackURL without its token. From the intent, so that it
+     * is written with the attempt's row (an UPDATE of the row moves every one of its index entries on H2).
+     */
+    public Map<String, Object> forLedger(String attemptId, PaymentIntent intent) {
+        Merchant merchant = merchants.byName(intent.merchant());
+        return body(new Payment(intent.merchant(), intent.transactionType(), intent.amount(), intent.phoneNumber(),
+                intent.accountReference(), intent.description()), merchant, callbackTokens.redactedCallbackUrl(attemptId));
     }
 
-    private static Map<String, Object> body(Attempt attempt, Merchant merchant, String callbackUrl) {
+    private static Map<String, Object> body(Payment payment, Merchant merchant, String callbackUrl) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("BusinessShortCode", merchant.shortcode());
-        request.put("TransactionType", attempt.transactionType());
-        request.put("Amount", attempt.amount());
-        request.put("PartyA", attempt.phoneNumber());
-        request.put("PartyB", merchant.partyBFor(attempt.transactionType()));
-        request.put("PhoneNumber", attempt.phoneNumber());
+        request.put("TransactionType", payment.transactionType());
+        request.put("Amount", payment.amount());
+        request.put("PartyA", payment.phoneNumber());
+        request.put("PartyB", merchant.partyBFor(payment.transactionType()));
+        request.put("PhoneNumber", payment.phoneNumber());
         request.put("CallBackURL", callbackUrl);
-        request.put("AccountReference", attempt.accountReference());
-        request.put("TransactionDesc", attempt.description());
+        request.put("AccountReference", payment.accountReference());
+        request.put("TransactionDesc", payment.description());
         return request;
+    }
+
+    /** What a push request says of the payment, the same for an intent and for the attempt recorded from it. */
+    private record Payment(String merchant, String transactionType, Integer amount, String phoneNumber,
+                           String accountReference, String description) {
+        static Payment of(Attempt attempt) {
+            return new Payment(attempt.merchant(), attempt.transactionType(), attempt.amount(), attempt.phoneNumber(),
+                    attempt.accountReference(), attempt.description());
+        }
     }
 }

@@ -122,14 +122,12 @@ public class AttemptLedger {
         try {
             // not awaited: the send boundary's commit (startPush) is, before the push, and so is every other way the
             // record can end; its batch's offsets wait for awaitStored (IntakeBatches.commitDone)
+            String pushRequest = json(pushRequests.forLedger(attemptId, intent));
             Attempt attempt = transactions.inTransactionStoredLater(connection -> {
                 insert(connection, attemptId, intent.intentId(), intent.contentHash(), intent.orderId(), intent.merchant(),
                         intent.amount(), intent.phoneNumber(), intent.accountReference(), intent.description(),
-                        intent.transactionType(), intent.json(), json(intent.metadata()), Status.PENDING_PUSH);
-                Attempt opened = load(connection, "attempt-by-id", attemptId).orElseThrow();
-                exactlyOne(update(connection, Sql.of("attempt-set-push-request"),
-                        json(pushRequests.forLedger(opened)), attemptId), "push request", attemptId);
-                return opened;
+                        intent.transactionType(), intent.json(), json(intent.metadata()), pushRequest, Status.PENDING_PUSH);
+                return load(connection, "attempt-by-id", attemptId).orElseThrow();
             });
             Correlation.attempt(attempt);
             LOG.info("Attempt {} opened for intent {} (order {}, {} KES, phone {})", attemptId, intent.intentId(),
@@ -186,7 +184,7 @@ public class AttemptLedger {
         try {
             transactions.inTransaction(connection -> {
                 insert(connection, attemptId, invalid.intentId(), hash, invalid.orderId(), null, null, null, null, null,
-                        null, invalid.intent().toString(), json(invalid.intent().get("metadata")), Status.REJECTED);
+                        null, invalid.intent().toString(), json(invalid.intent().get("metadata")), null, Status.REJECTED);
                 Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
                 Correlation.attempt(attempt);
                 resolve(connection, attempt, Resolution.of(Status.REJECTED, invalid.reason(), false, null,
@@ -1003,11 +1001,12 @@ public class AttemptLedger {
 
     private void insert(Connection connection, String attemptId, String intentId, String hash, String orderId,
                         String merchant, Integer amount, String phone, String accountReference, String description,
-                        String transactionType, String intentJson, String metadataJson, Status status) throws SQLException {
+                        String transactionType, String intentJson, String metadataJson, String pushRequestJson,
+                        Status status) throws SQLException {
         OffsetDateTime now = now();
         Tracing.TraceContext trace = Tracing.current();
         update(connection, Sql.of("attempt-insert"), attemptId, intentId, hash, orderId, merchant, amount, phone,
-                accountReference, description, transactionType, intentJson, metadataJson, null,
+                accountReference, description, transactionType, intentJson, metadataJson, pushRequestJson,
                 status.name(), null, false, null, null, null, now, now, null, trace.traceParent(), trace.traceState());
     }
 
