@@ -154,6 +154,7 @@ public final class DeployedBenchmark {
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Long> producedAt = new HashMap<>();
         long cpuBefore = cpuMillis(bridge);
+        long writtenBefore = bytesWritten(bridge);
         long first = System.currentTimeMillis();
         for (int i = 1; i <= intents; i++) {
             String orderId = String.format(Locale.ROOT, "B%d-%06d", number, i);
@@ -166,6 +167,7 @@ public final class DeployedBenchmark {
         OutcomeCollector.await(Duration.ofMinutes(30), () -> "final outcomes of burst " + number + ": "
                 + outcomes.finalCount(producedAt.keySet()) + " of " + intents, () -> outcomes.finalCount(producedAt.keySet()) >= intents);
         long cpu = cpuMillis(bridge) - cpuBefore;
+        long written = bytesWritten(bridge) - writtenBefore;
         long lastFinal = 0;
         List<Long> toAccepted = new ArrayList<>();
         List<Long> toFinal = new ArrayList<>();
@@ -201,6 +203,8 @@ public final class DeployedBenchmark {
         System.out.printf(Locale.ROOT, "  bridge CPU        %.2f ms per intent (%d ms over the burst, %.0f%% of %d cores)%n",
                 (double) cpu / intents, cpu, 100.0 * cpu / (seconds * 1000) / Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "  bridge writes     %.1f KiB per intent to files (%d MiB over the burst: the H2 ledger's "
+                + "stores, the log)%n", written / 1024.0 / intents, written >> 20);
         System.out.printf(Locale.ROOT, "  produce→ACCEPTED  (ms) %s%n", Benchmark.Run.percentiles(toAccepted));
         System.out.printf(Locale.ROOT, "  produce→final     (ms) %s%n", Benchmark.Run.percentiles(toFinal));
         System.out.printf(Locale.ROOT, "  bridge memory     peak RSS %d MiB (VmHWM, since the start); heap after a full GC %s%n",
@@ -230,6 +234,16 @@ public final class DeployedBenchmark {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         return ticks * 1000 / 100;  // USER_HZ is 100 on Linux
+    }
+
+    /** The bytes the process has written towards storage (write_bytes of /proc/&lt;pid&gt;/io: files, not sockets). */
+    private static long bytesWritten(Process process) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "io"))) {
+            if (line.startsWith("write_bytes:")) {
+                return Long.parseLong(line.substring("write_bytes:".length()).strip());
+            }
+        }
+        throw new IOException("no write_bytes in /proc/" + process.pid() + "/io");
     }
 
     /** A line of /proc/&lt;pid&gt;/status in KiB, e.g. VmHWM (peak resident set). */
