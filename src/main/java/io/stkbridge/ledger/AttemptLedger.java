@@ -4,6 +4,8 @@ import io.stkbridge.Tracing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import io.stkbridge.Correlation;
 import io.stkbridge.daraja.PushAnswer;
 import io.stkbridge.daraja.QueryAnswer;
@@ -35,7 +37,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The attempts, their callbacks (inbox) and their outcome events (outbox). Every state change and the event it decides
@@ -65,6 +66,15 @@ public class AttemptLedger {
     public static final Duration DEFAULT_CALLBACK_WINDOW = Duration.ofHours(24);
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLedger.class);
+
+    /**
+     * Attempt ids are time-ordered UUIDs (version 7: milliseconds, then 74 random bits). Every index keyed by attempt id
+     * (the attempt's own, and the outbox's, the callbacks' and the queries' references to it) then takes a new attempt
+     * at its right edge, where the attempts being worked on are, instead of at a random leaf; on H2 every update of a row
+     * rewrites its entry in each index, and each changed leaf is written again at the next store. Nothing relies on an
+     * attempt id being unguessable: a callback URL carries its own token.
+     */
+    static final TimeBasedEpochGenerator ATTEMPT_IDS = Generators.timeBasedEpochGenerator();
 
     private final Transactions transactions;
     private final OutcomeEvents events;
@@ -118,7 +128,7 @@ public class AttemptLedger {
      * {@linkplain #closeInterruptedPushes sweeper} decides it once no push can be waiting for its answer.
      */
     public Intake open(PaymentIntent intent) {
-        String attemptId = UUID.randomUUID().toString();
+        String attemptId = ATTEMPT_IDS.generate().toString();
         try {
             // not awaited: the send boundary's commit (startPush) is, before the push, and so is every other way the
             // record can end; its batch's offsets wait for awaitStored (IntakeBatches.commitDone)
@@ -179,7 +189,7 @@ public class AttemptLedger {
 
     /** An intent that failed validation: one REJECTED outcome, even if the same record is delivered again. */
     public void reject(InvalidIntentException invalid) {
-        String attemptId = UUID.randomUUID().toString();
+        String attemptId = ATTEMPT_IDS.generate().toString();
         String hash = IntentReader.contentHash(invalid.intent());
         try {
             transactions.inTransaction(connection -> {
