@@ -34,8 +34,8 @@ public class StkPushRequests {
      */
     public Map<String, Object> forLedger(String attemptId, PaymentIntent intent) {
         Merchant merchant = merchants.byName(intent.merchant());
-        return body(new Payment(intent.merchant(), intent.transactionType(), intent.amount(), intent.phoneNumber(),
-                intent.accountReference(), intent.description()), merchant, callbackTokens.redactedCallbackUrl(attemptId));
+        return body(new Payment(intent.transactionType(), intent.amount(), intent.phoneNumber(), intent.accountReference(),
+                intent.description()), merchant, callbackTokens.redactedCallbackUrl(attemptId));
     }
 
     private static Map<String, Object> body(Payment payment, Merchant merchant, String callbackUrl) {
@@ -53,10 +53,10 @@ public class StkPushRequests {
     }
 
     /** What a push request says of the payment, the same for an intent and for the attempt recorded from it. */
-    private record Payment(String merchant, String transactionType, Integer amount, String phoneNumber,
-                           String accountReference, String description) {
+    private record Payment(String transactionType, Integer amount, String phoneNumber, String accountReference,
+                           String description) {
         static Payment of(Attempt attempt) {
-            return new Payment(attempt.merchant(), attempt.transactionType(), attempt.amount(), attempt.phoneNumber(),
+            return new Payment(attempt.transactionType(), attempt.amount(), attempt.phoneNumber(),
                     attempt.accountReference(), attempt.description());
         }
     }
