@@ -195,7 +195,7 @@ public class AttemptLedger {
             transactions.inTransaction(connection -> {
                 insert(connection, attemptId, invalid.intentId(), hash, invalid.orderId(), null, null, null, null, null,
                         null, invalid.intent().toString(), json(invalid.intent().get("metadata")), null, Status.REJECTED);
-                Attempt attempt = load(connection, "attempt-by-id-for-update", attemptId).orElseThrow();
+                Attempt attempt = reloadLocked(connection, attemptId);
                 Correlation.attempt(attempt);
                 resolve(connection, attempt, Resolution.of(Status.REJECTED, invalid.reason(), false, null,
                         truncate(String.join("; ", invalid.errors()), 512)), Source.VALIDATION, null);
@@ -251,7 +251,8 @@ public class AttemptLedger {
             int updated = update(connection, Sql.of("attempt-set-accepted"), answer.merchantRequestId(),
                     answer.checkoutRequestId(), now, now, schedule.firstQueryAt(now), schedule.giveUpAt(now),
                     answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), attempt.attemptId());
-            Attempt accepted = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            Attempt accepted = updated == 1 ? reloadLocked(connection, attempt.attemptId())
+                    : load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
             Correlation.attempt(accepted);
             if (updated == 1) {
                 enqueue(connection, accepted, now, false);
@@ -888,7 +889,7 @@ public class AttemptLedger {
             // an earlier callback brought it already: once is enough
             return;
         }
-        Attempt withReceipt = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+        Attempt withReceipt = reloadLocked(connection, attempt.attemptId());
         enqueue(connection, events.receiptOf(withReceipt, now));
         LOG.info("Attempt {}: receipt {} arrived after its outcome was published: receipt event queued", attempt.attemptId(),
                 callback.mpesaReceiptNumber());
@@ -897,7 +898,10 @@ public class AttemptLedger {
     private record WaitingCallback(long callbackId, String rawBody) {
     }
 
-    /** Callbacks that arrived before the push answer was recorded; true when one of them resolved the attempt. */
+    /**
+     * Callbacks that arrived before the push answer was recorded; true when one of them resolved the attempt. The caller
+     * holds the attempt's row lock.
+     */
     private boolean applyWaitingCallbacks(Connection connection, Attempt attempt) throws SQLException {
         List<WaitingCallback> waiting = new ArrayList<>();
         try (PreparedStatement select = connection.prepareStatement(Sql.of("callback-pending-for-attempt"))) {
@@ -911,7 +915,7 @@ public class AttemptLedger {
         boolean resolved = false;
         for (WaitingCallback next : waiting) {
             StkCallback callback = StkCallback.parse(next.rawBody());
-            Attempt current = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+            Attempt current = reloadLocked(connection, attempt.attemptId());
             boolean unproven = unprovenSuccess(current, callback);
             boolean applicable = !unproven && !current.status().isFinal()
                     && (current.checkoutRequestId() == null || current.checkoutRequestId().equals(callback.checkoutRequestId()));
@@ -974,7 +978,7 @@ public class AttemptLedger {
                 source.name(), paid && callback != null ? callback.mpesaReceiptNumber() : null,
                 callback != null ? callback.transactionDate() : null, now, now, attempt.attemptId(), transition.from.name()),
                 transition.name(), attempt.attemptId());
-        Attempt resolved = load(connection, "attempt-by-id-for-update", attempt.attemptId()).orElseThrow();
+        Attempt resolved = reloadLocked(connection, attempt.attemptId());
         enqueue(connection, resolved, now, correction);
         LOG.info("Attempt {} for intent {} is {}{} (source {}, ResultCode {})", resolved.attemptId(), resolved.intentId(),
                 resolved.status(), resolved.reason() == null ? "" : " " + resolved.reason(), source,
@@ -1039,6 +1043,15 @@ public class AttemptLedger {
                 return row.next() ? Optional.of(attempt(row)) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * The attempt as this transaction sees it, for a row it holds locked already (its FOR UPDATE, its INSERT, or an UPDATE
+     * that changed it): a second FOR UPDATE would lock nothing more, and H2 parses a FOR UPDATE query again at every use
+     * (it never keeps one in its statement cache).
+     */
+    private static Attempt reloadLocked(Connection connection, String attemptId) throws SQLException {
+        return load(connection, "attempt-by-id", attemptId).orElseThrow();
     }
 
     static Attempt attempt(ResultSet row) throws SQLException {

@@ -10,15 +10,24 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The ledger's SQL, kept in {@code src/main/resources/sql/<name>.sql}, one statement or fragment a file. */
 final class Sql {
 
+    private static final Map<String, String> FILES = new ConcurrentHashMap<>();
+    /**
+     * Each statement composed once, so that every use passes the same string: H2 looks its parsed statements up by the
+     * SQL text, and a string composed anew has to be hashed and compared character by character again.
+     */
     private static final Map<String, String> STATEMENTS = new ConcurrentHashMap<>();
 
     private Sql() {
     }
 
     static String of(String... names) {
+        return STATEMENTS.computeIfAbsent(names.length == 1 ? names[0] : String.join("+", names), key -> compose(names));
+    }
+
+    private static String compose(String... names) {
         StringBuilder sql = new StringBuilder();
         for (String name : names) {
-            sql.append(STATEMENTS.computeIfAbsent(name, Sql::load).strip()).append('\n');
+            sql.append(FILES.computeIfAbsent(name, Sql::load).strip()).append('\n');
         }
         return sql.toString();
     }

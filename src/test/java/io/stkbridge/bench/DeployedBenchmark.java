@@ -53,7 +53,9 @@ import java.util.regex.Pattern;
  * defaults), {@code bench.jvm-options} (given to the jar as {@code JAVA_TOOL_OPTIONS}, which the image's
  * {@code JAVA_OPTS} override, e.g. {@code -XX:StartFlightRecording=filename=target/bench/jar.jfr}), {@code bench.env}
  * (more environment variables for the jar, {@code NAME=value,NAME=value}), {@code bench.h2-url-settings} (appended to the H2
- * ledger's URL, e.g. {@code ;PAGE_SIZE=2048}), {@code bench.jcmd} (a jcmd command whose output is printed after each burst,
+ * ledger's URL, e.g. {@code ;PAGE_SIZE=2048}), {@code bench.harness-warmup} ({@code true}: a burst through another jar,
+ * then stopped, before the measured jar starts, so that the broker and the simulator in this JVM are not cold;
+ * {@link #warmHarness}), {@code bench.jcmd} (a jcmd command whose output is printed after each burst,
  * e.g. {@code VM.native_memory summary}). The push rate limit is raised out of the way
  * ({@code DARAJA_PUSH_TPS_PER_SHORTCODE=100000}). The jar's own output goes to {@code target/bench/stk-bridge-jar.log}.
  */
@@ -125,6 +127,9 @@ public final class DeployedBenchmark {
             if (pg == null && System.getProperty("bench.h2-url-settings") != null) {
                 env.put("STK_DB_URL", "jdbc:h2:file:" + ledger + System.getProperty("bench.h2-url-settings"));
             }
+            if (Boolean.parseBoolean(System.getProperty("bench.harness-warmup", "true"))) {
+                warmHarness(kafka, daraja, dir, env, intents, postgres);
+            }
             long startedAt = System.nanoTime();
             Process bridge = PackagedJar.start(kafka, daraja, log, ledger, env);
             System.out.printf(Locale.ROOT, "jar started in %.1f s (pid %d), CPU %d ms, RSS %d MiB%n",
@@ -149,11 +154,40 @@ public final class DeployedBenchmark {
         }
     }
 
+    /**
+     * Runs a burst through a jar that is then stopped, so that the measured jar's cold start meets a broker and a simulator
+     * that have run before, as they have in production: cold, this JVM's own JIT took about a quarter of the machine
+     * during the first burst, beside the bridge's. The measured jar starts on a ledger of its own, after this one's
+     * records (same consumer group, offsets committed at its graceful stop).
+     */
+    private static void warmHarness(EmbeddedKafka kafka, DarajaSimulator daraja, Path dir, Map<String, String> env,
+                                    int intents, boolean postgres) throws Exception {
+        if (postgres) {
+            System.out.println("harness warm-up skipped on PostgreSQL (the measured jar's schema would hold its attempts)");
+            return;
+        }
+        Path ledger = Files.createTempDirectory(dir, "jar-ledger-").toAbsolutePath().resolve("ledger");
+        Map<String, String> warmupEnv = new HashMap<>(env);
+        warmupEnv.remove("STK_DB_URL");
+        Process warmup = PackagedJar.start(kafka, daraja, dir.resolve("stk-bridge-jar-warmup.log"), ledger, warmupEnv);
+        try (Outcomes outcomes = new Outcomes(kafka.bootstrapServers());
+             KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+            burst("harness warm-up (a jar then stopped; not a figure of the measured jar)", 0, intents, warmup, producer,
+                    outcomes, daraja);
+        } finally {
+            warmup.destroy();
+            if (!warmup.waitFor(60, TimeUnit.SECONDS)) {
+                warmup.destroyForcibly();
+            }
+        }
+    }
+
     private static boolean burst(String name, int number, int intents, Process bridge, KafkaProducer<String, String> producer,
                                  Outcomes outcomes, DarajaSimulator daraja) throws Exception {
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Long> producedAt = new HashMap<>();
         long cpuBefore = cpuMillis(bridge);
+        long ownCpuBefore = ownCpuMillis();
         long writtenBefore = bytesWritten(bridge);
         long first = System.currentTimeMillis();
         for (int i = 1; i <= intents; i++) {
@@ -167,6 +201,7 @@ public final class DeployedBenchmark {
         OutcomeCollector.await(Duration.ofMinutes(30), () -> "final outcomes of burst " + number + ": "
                 + outcomes.finalCount(producedAt.keySet()) + " of " + intents, () -> outcomes.finalCount(producedAt.keySet()) >= intents);
         long cpu = cpuMillis(bridge) - cpuBefore;
+        long ownCpu = ownCpuMillis() - ownCpuBefore;
         long written = bytesWritten(bridge) - writtenBefore;
         long lastFinal = 0;
         List<Long> toAccepted = new ArrayList<>();
@@ -203,6 +238,9 @@ public final class DeployedBenchmark {
         System.out.printf(Locale.ROOT, "  bridge CPU        %.2f ms per intent (%d ms over the burst, %.0f%% of %d cores)%n",
                 (double) cpu / intents, cpu, 100.0 * cpu / (seconds * 1000) / Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "  benchmark CPU     %.2f ms per intent (%.0f%% of %d cores: the broker, the simulator, the "
+                + "producer and the outcome collector in this JVM)%n", (double) ownCpu / intents,
+                100.0 * ownCpu / (seconds * 1000) / Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "  bridge writes     %.1f KiB per intent to files (%d MiB over the burst: the H2 ledger's "
                 + "stores, the log)%n", written / 1024.0 / intents, written >> 20);
         System.out.printf(Locale.ROOT, "  produce→ACCEPTED  (ms) %s%n", Benchmark.Run.percentiles(toAccepted));
@@ -234,6 +272,11 @@ public final class DeployedBenchmark {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         return ticks * 1000 / 100;  // USER_HZ is 100 on Linux
+    }
+
+    /** This JVM's CPU time (user + system): the broker, the simulator, the producer and the collector. */
+    private static long ownCpuMillis() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
     }
 
     /** The bytes the process has written towards storage (write_bytes of /proc/&lt;pid&gt;/io: files, not sockets). */

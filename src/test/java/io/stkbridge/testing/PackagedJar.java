@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The packaged {@code target/stk-bridge.jar} (built by {@code mvn package}) run as its own process, for the ITs. */
 public final class PackagedJar {
 
-    public static final Path JAR = Path.of("target", "stk-bridge.jar");
+    /** {@code bench.jar} names another build for the benchmarks, e.g. a copy of the jar of the commit before a change. */
+    public static final Path JAR = Path.of(System.getProperty("bench.jar", "target/stk-bridge.jar"));
     public static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
 
     private PackagedJar() {
