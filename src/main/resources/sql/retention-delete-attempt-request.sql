@@ -1,0 +1,1 @@
+DELETE FROM stk_attempt_request WHERE attempt_id = ?
