@@ -1020,9 +1020,8 @@ public class AttemptLedger {
         OffsetDateTime now = now();
         Tracing.TraceContext trace = Tracing.current();
         update(connection, Sql.of("attempt-insert"), attemptId, intentId, hash, orderId, merchant, amount, phone,
-                accountReference, description, transactionType, metadataJson, status.name(), null, false, null, null,
-                null, now, now, null, trace.traceParent(), trace.traceState());
-        update(connection, Sql.of("attempt-request-insert"), attemptId, intentJson, pushRequestJson);
+                accountReference, description, transactionType, intentJson, metadataJson, pushRequestJson,
+                status.name(), null, false, null, null, null, now, now, null, trace.traceParent(), trace.traceState());
     }
 
     private long insertCallback(Connection connection, String attemptId, StkCallback callback, String rawBody,

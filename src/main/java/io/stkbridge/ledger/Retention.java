@@ -103,8 +103,7 @@ public class Retention {
                 }
             }
             for (String table : List.of("retention-delete-callbacks", "retention-delete-queries",
-                    "retention-delete-outbox", "retention-delete-phone-access", "retention-delete-attempt-request",
-                    "retention-delete-attempt")) {
+                    "retention-delete-outbox", "retention-delete-phone-access", "retention-delete-attempt")) {
                 delete(connection, Sql.of(table), confirmed);
             }
             return new Batch(due.size(), confirmed.size());

@@ -63,7 +63,7 @@ class PostgresLedgerTest {
 
     static final Duration BOUND = Duration.ofSeconds(20);
     static final String PHONE = "254708374149";
-    static final Set<String> TABLES = Set.of("stk_attempt", "stk_attempt_request", "stk_callback", "stk_outbox", "stk_query", "stk_phone_access",
+    static final Set<String> TABLES = Set.of("stk_attempt", "stk_callback", "stk_outbox", "stk_query", "stk_phone_access",
             "flyway_schema_history");
 
     static PostgresSchemas pg;

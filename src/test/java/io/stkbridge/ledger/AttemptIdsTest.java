@@ -13,7 +13,7 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** How an attempt is first written: a time-ordered id, and the push request as the ledger keeps it, with the attempt. */
+/** How an attempt is first written: a time-ordered id, and the push request as the ledger keeps it in the same row. */
 class AttemptIdsTest {
 
     @ParameterizedTest
@@ -38,7 +38,7 @@ class AttemptIdsTest {
             Attempt attempt = PushBoundaryTest.attempts(ledger, new MovableClock()).open(PushBoundaryTest.intent("stored"))
                     .attempt();
             JsonNode stored = new ObjectMapper().readTree(ledger.value(
-                    "SELECT push_request_json FROM stk_attempt_request WHERE attempt_id = ?", attempt.attemptId()));
+                    "SELECT push_request_json FROM stk_attempt WHERE attempt_id = ?", attempt.attemptId()));
             assertEquals("174379", stored.path("BusinessShortCode").asText());
             assertEquals(10, stored.path("Amount").asInt());
             assertEquals("254708374149", stored.path("PartyA").asText());

@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.stkbridge.testing.PostgresSchemas;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationVersion;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,19 +25,14 @@ final class TestLedger implements AutoCloseable {
     final Transactions transactions;
     private final PostgresSchemas pg;
 
-    private TestLedger(HikariDataSource dataSource, PostgresSchemas pg, MigrationVersion migratedTo) {
+    private TestLedger(HikariDataSource dataSource, PostgresSchemas pg) {
         this.dataSource = dataSource;
         this.transactions = new Transactions(dataSource, H2GroupCommit.forLedger(dataSource.getJdbcUrl(), Duration.ZERO));
         this.pg = pg;
-        Flyway.configure().dataSource(dataSource).target(migratedTo).load().migrate();
+        Flyway.configure().dataSource(dataSource).load().migrate();
     }
 
     static TestLedger open(String database) {
-        return open(database, MigrationVersion.LATEST);
-    }
-
-    /** A ledger migrated up to {@code migratedTo} only, as an earlier release left it; {@link #migrate} upgrades it. */
-    static TestLedger open(String database, MigrationVersion migratedTo) {
         HikariConfig config = new HikariConfig();
         config.setMaximumPoolSize(12);
         PostgresSchemas pg = null;
@@ -51,12 +45,7 @@ final class TestLedger implements AutoCloseable {
             config.setJdbcUrl("jdbc:h2:mem:ledger-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
             config.setUsername("sa");
         }
-        return new TestLedger(new HikariDataSource(config), pg, migratedTo);
-    }
-
-    /** Applies the migrations not applied yet, as a new release does at its start. */
-    void migrate() {
-        Flyway.configure().dataSource(dataSource).load().migrate();
+        return new TestLedger(new HikariDataSource(config), pg);
     }
 
     /** An outbox event row for the attempt, returning its outbox_id. */
@@ -73,10 +62,9 @@ final class TestLedger implements AutoCloseable {
 
     /** An attempt row with the given status and times (resolvedAt null for one still waiting). */
     void attempt(String attemptId, String status, OffsetDateTime createdAt, OffsetDateTime resolvedAt) {
-        execute("INSERT INTO stk_attempt (attempt_id, intent_id, intent_hash, order_id, status, created_at, updated_at, "
-                + "resolved_at) VALUES (?, ?, 'h', ?, ?, ?, ?, ?)", attemptId, "intent-" + attemptId, "order-" + attemptId,
-                status, createdAt, resolvedAt == null ? createdAt : resolvedAt, resolvedAt);
-        execute("INSERT INTO stk_attempt_request (attempt_id, intent_json) VALUES (?, '{}')", attemptId);
+        execute("INSERT INTO stk_attempt (attempt_id, intent_id, intent_hash, order_id, intent_json, status, created_at, "
+                + "updated_at, resolved_at) VALUES (?, ?, 'h', ?, '{}', ?, ?, ?, ?)", attemptId, "intent-" + attemptId,
+                "order-" + attemptId, status, createdAt, resolvedAt == null ? createdAt : resolvedAt, resolvedAt);
     }
 
     /** An ACCEPTED attempt of the merchant (phone 254708374149, CheckoutRequestID ws_CO_ + its id) waiting for a query. */

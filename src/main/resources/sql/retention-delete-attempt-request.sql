@@ -1,1 +1,0 @@
-DELETE FROM stk_attempt_request WHERE attempt_id = ?
