@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -75,6 +76,7 @@ public class AttemptLedger {
      * attempt id being unguessable: a callback URL carries its own token.
      */
     static final TimeBasedEpochGenerator ATTEMPT_IDS = Generators.timeBasedEpochGenerator();
+    private static final Map<String, Integer> ATTEMPT_COLUMNS = Sql.selectedColumns("attempt-select-columns");
 
     private final Transactions transactions;
     private final OutcomeEvents events;
@@ -1055,17 +1057,31 @@ public class AttemptLedger {
     }
 
     static Attempt attempt(ResultSet row) throws SQLException {
-        int amount = row.getInt("amount");
-        return new Attempt(row.getString("attempt_id"), row.getString("intent_id"), row.getString("intent_hash"),
-                row.getString("order_id"), row.getString("merchant"), row.wasNull() ? null : amount,
-                row.getString("phone_number"), row.getString("account_reference"), row.getString("description"),
-                row.getString("transaction_type"), row.getString("metadata_json"), Status.valueOf(row.getString("status")),
-                row.getString("reason"), row.getBoolean("retryable"), row.getString("result_code"),
-                row.getString("result_desc"), row.getString("source"), row.getString("merchant_request_id"),
-                row.getString("checkout_request_id"), row.getString("mpesa_receipt_number"),
-                row.getString("transaction_date"), row.getObject("created_at", OffsetDateTime.class),
-                row.getObject("updated_at", OffsetDateTime.class), row.getObject("give_up_at", OffsetDateTime.class),
-                row.getBoolean("corrected"));
+        return new Attempt(row.getString(column("attempt_id")), row.getString(column("intent_id")),
+                row.getString(column("intent_hash")), row.getString(column("order_id")), row.getString(column("merchant")),
+                row.getObject(column("amount"), Integer.class), row.getString(column("phone_number")),
+                row.getString(column("account_reference")), row.getString(column("description")),
+                row.getString(column("transaction_type")), row.getString(column("metadata_json")),
+                Status.valueOf(row.getString(column("status"))), row.getString(column("reason")),
+                row.getBoolean(column("retryable")), row.getString(column("result_code")),
+                row.getString(column("result_desc")), row.getString(column("source")),
+                row.getString(column("merchant_request_id")), row.getString(column("checkout_request_id")),
+                row.getString(column("mpesa_receipt_number")), row.getString(column("transaction_date")),
+                row.getObject(column("created_at"), OffsetDateTime.class),
+                row.getObject(column("updated_at"), OffsetDateTime.class),
+                row.getObject(column("give_up_at"), OffsetDateTime.class), row.getBoolean(column("corrected")));
+    }
+
+    /**
+     * A column's position in {@code attempt-select-columns}, which every read of a whole attempt selects: H2 finds a column
+     * by its label by upper-casing every label of the result, for each result, and most results here are one row.
+     */
+    private static int column(String name) {
+        Integer position = ATTEMPT_COLUMNS.get(name);
+        if (position == null) {
+            throw new IllegalArgumentException(name + " is not in attempt-select-columns");
+        }
+        return position;
     }
 
     /**

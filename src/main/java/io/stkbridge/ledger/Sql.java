@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,6 +23,17 @@ final class Sql {
 
     static String of(String... names) {
         return STATEMENTS.computeIfAbsent(names.length == 1 ? names[0] : String.join("+", names), key -> compose(names));
+    }
+
+    /** The columns a {@code SELECT … FROM} statement selects, by name (as written), with their positions from 1. */
+    static Map<String, Integer> selectedColumns(String name) {
+        String select = of(name);
+        String list = select.substring(select.indexOf("SELECT") + "SELECT".length(), select.indexOf("FROM")).strip();
+        Map<String, Integer> positions = new HashMap<>();
+        for (String column : list.split(",")) {
+            positions.put(column.strip(), positions.size() + 1);
+        }
+        return Map.copyOf(positions);
     }
 
     private static String compose(String... names) {

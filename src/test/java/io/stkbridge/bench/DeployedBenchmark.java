@@ -128,7 +128,7 @@ public final class DeployedBenchmark {
                 env.put("STK_DB_URL", "jdbc:h2:file:" + ledger + System.getProperty("bench.h2-url-settings"));
             }
             if (Boolean.parseBoolean(System.getProperty("bench.harness-warmup", "true"))) {
-                warmHarness(kafka, daraja, dir, env, intents, postgres);
+                warmHarness(kafka, daraja, dir, env, intents);
             }
             long startedAt = System.nanoTime();
             Process bridge = PackagedJar.start(kafka, daraja, log, ledger, env);
@@ -157,18 +157,15 @@ public final class DeployedBenchmark {
     /**
      * Runs a burst through a jar that is then stopped, so that the measured jar's cold start meets a broker and a simulator
      * that have run before, as they have in production: cold, this JVM's own JIT took about a quarter of the machine
-     * during the first burst, beside the bridge's. The measured jar starts on a ledger of its own, after this one's
-     * records (same consumer group, offsets committed at its graceful stop).
+     * during the first burst, beside the bridge's. This jar has an H2 file ledger of its own; the measured jar starts after
+     * its records (same consumer group, offsets committed at its graceful stop).
      */
     private static void warmHarness(EmbeddedKafka kafka, DarajaSimulator daraja, Path dir, Map<String, String> env,
-                                    int intents, boolean postgres) throws Exception {
-        if (postgres) {
-            System.out.println("harness warm-up skipped on PostgreSQL (the measured jar's schema would hold its attempts)");
-            return;
-        }
+                                    int intents) throws Exception {
         Path ledger = Files.createTempDirectory(dir, "jar-ledger-").toAbsolutePath().resolve("ledger");
         Map<String, String> warmupEnv = new HashMap<>(env);
-        warmupEnv.remove("STK_DB_URL");
+        // an H2 file of its own, whichever ledger the measured jar has
+        List.of("STK_DB_URL", "STK_DB_USER", "STK_DB_PASSWORD").forEach(warmupEnv::remove);
         Process warmup = PackagedJar.start(kafka, daraja, dir.resolve("stk-bridge-jar-warmup.log"), ledger, warmupEnv);
         try (Outcomes outcomes = new Outcomes(kafka.bootstrapServers());
              KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
