@@ -217,7 +217,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         int maxInFlight = settings.integer("stk.max-in-flight", "STK_MAX_IN_FLIGHT");
         int workingThreads = settings.integer("stk.intake.working-threads", "STK_INTAKE_WORKING_THREADS");
         if (workingThreads < 0) {
-            settings.problem("STK_INTAKE_WORKING_THREADS must be 0 (twice the processors) or more");
+            settings.problem("STK_INTAKE_WORKING_THREADS must be 0 (four times the processors) or more");
         }
         if (maxInFlight < 1) {
             settings.problem("STK_MAX_IN_FLIGHT must be at least 1");
@@ -302,8 +302,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         // TLS, SASL and passed-through properties for every consumer and producer of the routes: camel-kafka applies
         // these after the endpoints' own parameters
         kafkaComponent.getConfiguration().setAdditionalProperties(new HashMap<>(kafka.clientProperties()));
-        // of the intake threads, how many may work on the CPU at once; the others wait for Daraja (WorkSlots)
-        WorkSlots workSlots = new WorkSlots(workingThreads > 0 ? workingThreads : 2 * Runtime.getRuntime().availableProcessors());
+        // of the intake threads, how many may work on the CPU at once; the others wait for Daraja (WorkSlots). A working
+        // thread keeps its slot through its commits' store waits, so four per processor keep the cores busy
+        // (BENCHMARKS.md, "Working threads")
+        WorkSlots workSlots = new WorkSlots(workingThreads > 0 ? workingThreads : 4 * Runtime.getRuntime().availableProcessors());
         context.getManagementStrategy().addEventNotifier(workSlots);
         DarajaTokenCache tokens = new DarajaTokenCache(new CamelTokenFetcher(context.createProducerTemplate()), clock,
                 Duration.ofSeconds(refreshMargin), metrics::tokenRefreshed, workSlots);
