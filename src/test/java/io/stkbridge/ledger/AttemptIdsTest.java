@@ -2,6 +2,7 @@ package io.stkbridge.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stkbridge.outcome.Status;
 import io.stkbridge.testing.MovableClock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,8 +13,12 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** How an attempt is first written: a time-ordered id, and the push request as the ledger keeps it in the same row. */
+/**
+ * How an attempt is first written (a time-ordered id, and the push request as the ledger keeps it in the same row) and read
+ * back.
+ */
 class AttemptIdsTest {
 
     @ParameterizedTest
@@ -49,6 +54,24 @@ class AttemptIdsTest {
             assertEquals("https://bridge.example.com" + "/callbacks/stk/" + attempt.attemptId() + "/{token}",
                     stored.path("CallBackURL").asText(), "the token is not kept");
             assertFalse(stored.has("Password"), "the ledger never keeps the password");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void anAttemptIsReadBackColumnForColumnWhateverIsNull(String database) throws Exception {
+        try (TestLedger ledger = TestLedger.open(database)) {
+            // an amount without a merchant: the amount's null check once looked at the merchant, read just before it
+            ledger.execute("INSERT INTO stk_attempt (attempt_id, intent_id, intent_hash, order_id, amount, phone_number, "
+                    + "intent_json, status, created_at, updated_at) VALUES ('read-back', 'i-1', 'h', 'o-1', 10, "
+                    + "'254708374149', '{}', 'PENDING_PUSH', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+            Attempt attempt = PushBoundaryTest.attempts(ledger, new MovableClock()).find("read-back").orElseThrow();
+            assertEquals(10, attempt.amount());
+            assertNull(attempt.merchant());
+            assertEquals("254708374149", attempt.phoneNumber());
+            assertEquals("o-1", attempt.orderId());
+            assertEquals(Status.PENDING_PUSH, attempt.status());
+            assertFalse(attempt.corrected());
         }
     }
 }
