@@ -34,8 +34,7 @@ public class StkPushRequests {
      */
     public Map<String, Object> forLedger(String attemptId, PaymentIntent intent) {
         Merchant merchant = merchants.byName(intent.merchant());
-        return body(new Payment(intent.transactionType(), intent.amount(), intent.phoneNumber(), intent.accountReference(),
-                intent.description()), merchant, callbackTokens.redactedCallbackUrl(attemptId));
+        return body(Payment.of(intent), merchant, callbackTokens.redactedCallbackUrl(attemptId));
     }
 
     private static Map<String, Object> body(Payment payment, Merchant merchant, String callbackUrl) {
@@ -58,6 +57,11 @@ public class StkPushRequests {
         static Payment of(Attempt attempt) {
             return new Payment(attempt.transactionType(), attempt.amount(), attempt.phoneNumber(),
                     attempt.accountReference(), attempt.description());
+        }
+
+        static Payment of(PaymentIntent intent) {
+            return new Payment(intent.transactionType(), intent.amount(), intent.phoneNumber(), intent.accountReference(),
+                    intent.description());
         }
     }
 }

@@ -253,7 +253,8 @@ public final class Benchmark {
                     loadBefore);
         }
 
-        private static long processCpuNanos() {
+        /** This JVM's CPU time (user + system), in nanoseconds. */
+        static long processCpuNanos() {
             return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         }
 

@@ -184,7 +184,7 @@ public final class DeployedBenchmark {
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Long> producedAt = new HashMap<>();
         long cpuBefore = cpuMillis(bridge);
-        long ownCpuBefore = ownCpuMillis();
+        long ownCpuBefore = Benchmark.Run.processCpuNanos();
         long writtenBefore = bytesWritten(bridge);
         long first = System.currentTimeMillis();
         for (int i = 1; i <= intents; i++) {
@@ -198,7 +198,7 @@ public final class DeployedBenchmark {
         OutcomeCollector.await(Duration.ofMinutes(30), () -> "final outcomes of burst " + number + ": "
                 + outcomes.finalCount(producedAt.keySet()) + " of " + intents, () -> outcomes.finalCount(producedAt.keySet()) >= intents);
         long cpu = cpuMillis(bridge) - cpuBefore;
-        long ownCpu = ownCpuMillis() - ownCpuBefore;
+        long ownCpu = (Benchmark.Run.processCpuNanos() - ownCpuBefore) / 1_000_000;
         long written = bytesWritten(bridge) - writtenBefore;
         long lastFinal = 0;
         List<Long> toAccepted = new ArrayList<>();
@@ -271,24 +271,23 @@ public final class DeployedBenchmark {
         return ticks * 1000 / 100;  // USER_HZ is 100 on Linux
     }
 
-    /** This JVM's CPU time (user + system): the broker, the simulator, the producer and the collector. */
-    private static long ownCpuMillis() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
-    }
-
     /** The bytes the process has written towards storage (write_bytes of /proc/&lt;pid&gt;/io: files, not sockets). */
     private static long bytesWritten(Process process) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "io"))) {
-            if (line.startsWith("write_bytes:")) {
-                return Long.parseLong(line.substring("write_bytes:".length()).strip());
-            }
+        long written = procField(process, "io", "write_bytes");
+        if (written < 0) {
+            throw new IOException("no write_bytes in /proc/" + process.pid() + "/io");
         }
-        throw new IOException("no write_bytes in /proc/" + process.pid() + "/io");
+        return written;
     }
 
     /** A line of /proc/&lt;pid&gt;/status in KiB, e.g. VmHWM (peak resident set). */
     private static long status(Process process, String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+        return procField(process, "status", field);
+    }
+
+    /** The number on the {@code field:} line of /proc/&lt;pid&gt;/{@code file}; -1 when there is none. */
+    private static long procField(Process process, String file, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), file))) {
             if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
