@@ -1,5 +1,6 @@
 package io.stkbridge;
 
+import io.stkbridge.ledger.LedgerInconsistentException;
 import org.apache.camel.main.Main;
 
 /** stk-bridge: Kafka payment intents in, M-Pesa STK Push out, outcome events back to Kafka. */
@@ -18,11 +19,14 @@ public final class Application {
         try {
             main.run(args);
         } catch (Exception e) {
-            ConfigurationException bad = findCause(e, ConfigurationException.class);
-            if (bad == null) {
+            IllegalStateException refused = findCause(e, ConfigurationException.class);
+            if (refused == null) {
+                refused = findCause(e, LedgerInconsistentException.class);
+            }
+            if (refused == null) {
                 throw e;
             }
-            System.err.println(bad.getMessage());
+            System.err.println(refused.getMessage());
             System.exit(2);
         }
     }

@@ -51,6 +51,7 @@ import io.stkbridge.ledger.InterruptedPushes;
 import io.stkbridge.ledger.QuerySchedule;
 import io.stkbridge.ledger.H2Compaction;
 import io.stkbridge.ledger.H2GroupCommit;
+import io.stkbridge.ledger.LedgerConsistency;
 import io.stkbridge.ledger.Retention;
 import io.stkbridge.ledger.StaleAttempts;
 import io.stkbridge.ledger.Transactions;
@@ -279,6 +280,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
             KafkaTopics.checkCredentials(kafka);
         }
         HikariDataSource dataSource = dataSource(dbUrl, dbUser, dbPassword, poolSize, idleInTransactionMs, "stk-ledger");
+        LedgerConsistency.check(dataSource, dbUrl);
         Flyway.configure().dataSource(dataSource).load().migrate();
         HikariDataSource callbackDataSource = dataSource(dbUrl, dbUser, dbPassword, callbackPoolSize, idleInTransactionMs,
                 "stk-ledger-callbacks");

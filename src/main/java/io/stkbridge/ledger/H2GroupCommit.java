@@ -185,7 +185,7 @@ public final class H2GroupCommit {
         return mvStore.getFileStore() == null ? null : mvStore;
     }
 
-    private static SessionLocal h2Session(Connection connection) throws SQLException {
+    static SessionLocal h2Session(Connection connection) throws SQLException {
         return connection.isWrapperFor(JdbcConnection.class)
                 && connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session ? session : null;
     }

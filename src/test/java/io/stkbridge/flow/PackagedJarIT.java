@@ -232,6 +232,66 @@ class PackagedJarIT {
         }
     }
 
+    /**
+     * An H2 ledger whose unique index on intent_id still holds an attempt its table lost (as a killed process with delayed
+     * writes left one): the jar refuses to start, saying what disagrees and how to repair it, and reads no intent.
+     */
+    @Test
+    void refusesToStartOnALedgerWhoseIndexDisagreesWithItsTable() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
+                     .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(100)).build()) {
+            daraja.start();
+            Path ledger = Files.createTempDirectory("stk-jar-db").resolve("ledger");
+            Path log = Files.createTempFile("stk-bridge-jar", ".log");
+            Process first = PackagedJar.start(kafka, daraja, log, ledger, Map.of());
+            // after the jar's start: it creates the topics
+            IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents");
+            try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes")) {
+                for (int i = 1; i <= 2; i++) {
+                    intents.publish("IDX-" + i, IntentPublisher.intent("idx-intent-" + i, "IDX-" + i, 10, "0708374149"));
+                    assertEquals("SUCCEEDED", outcomes.awaitFinal("idx-intent-" + i, Duration.ofSeconds(60)).path("status").asText());
+                }
+            } finally {
+                first.destroy();
+                assertTrue(first.waitFor(60, TimeUnit.SECONDS), "stk-bridge stops on SIGTERM");
+            }
+            loseOneAttemptRowKeepingItsIndexEntries(ledger);
+            try (intents) {
+                intents.publish("IDX-3", IntentPublisher.intent("idx-intent-3", "IDX-3", 10, "0708374149"));
+            }
+            int pushesBefore = daraja.pushRequestCount();
+
+            Path restartLog = Files.createTempFile("stk-bridge-jar", ".log");
+            Process second = PackagedJar.launch(kafka, daraja, restartLog, ledger, Map.of());
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS), "refused to start instead of running on: " + read(restartLog));
+            String output = read(restartLog);
+            assertEquals(2, second.exitValue(), output);
+            assertTrue(output.contains("the ledger is inconsistent: index "), output);
+            assertTrue(output.contains(" of STK_ATTEMPT holds 2 entries, the table 1 rows"), output);
+            assertTrue(output.contains("stk-bridge does not start on it: restore the ledger from a backup or rebuild its indexes"),
+                    output);
+            assertFalse(output.contains("\tat "), "no stack trace: " + output);
+            assertEquals(pushesBefore, daraja.pushRequestCount(), "no intent was pushed from an inconsistent ledger");
+        }
+    }
+
+    /** Takes one attempt out of its table's primary map through H2's engine, leaving every secondary index as it was. */
+    private static void loseOneAttemptRowKeepingItsIndexEntries(Path ledger) throws Exception {
+        try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + ledger, "sa", "")) {
+            org.h2.engine.SessionLocal session = (org.h2.engine.SessionLocal) db.unwrap(org.h2.jdbc.JdbcConnection.class).getSession();
+            org.h2.table.Table attempts = session.getDatabase().getSchema("PUBLIC").getTableOrView(session, "STK_ATTEMPT");
+            org.h2.index.Index table = attempts.getScanIndex(session);
+            org.h2.index.Cursor rows = table.find(session, null, null, false);
+            assertTrue(rows.next());
+            table.remove(session, rows.get());
+            session.commit(false);
+            try (Statement statement = db.createStatement()) {
+                statement.execute("SHUTDOWN");
+            }
+        }
+    }
+
     @Test
     void helpListsEveryVariableAndExitsZero() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--help").redirectErrorStream(true);

@@ -32,7 +32,7 @@ public final class PackagedJar {
         // ports are picked free; should another process take one before the jar binds it (the jar then exits 2, saying
         // it could not listen), it starts again on new ones
         for (int tries = 1; ; tries++) {
-            Process process = startOnce(kafka, daraja, log, ledger, extra);
+            Process process = launch(kafka, daraja, log, ledger, extra);
             if (process.isAlive() || tries == 5 || !read(log).contains("could not listen on")) {
                 assertTrue(process.isAlive(), read(log));
                 return process;
@@ -40,8 +40,9 @@ public final class PackagedJar {
         }
     }
 
-    private static Process startOnce(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
-                                     Map<String, String> extra) throws Exception {
+    /** As {@link #start}, once, and returns once the jar has started or exited (a start it refused). */
+    public static Process launch(EmbeddedKafka kafka, DarajaSimulator daraja, Path log, Path ledger,
+                                 Map<String, String> extra) throws Exception {
         int port = StkBridgeInstance.freePort();
         ProcessBuilder builder = new ProcessBuilder()
                 .redirectErrorStream(true).redirectOutput(log.toFile());
