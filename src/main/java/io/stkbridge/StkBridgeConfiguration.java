@@ -66,6 +66,7 @@ import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.apache.camel.component.http.HttpComponent;
+import io.stkbridge.daraja.DarajaExchangeDeadline;
 import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;
@@ -372,8 +373,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("workSlots", workSlots);
 
         // plain http (a simulator) and https (Daraja) alike; timeouts and "no automatic retries" are in application.properties
+        DarajaExchangeDeadline exchangeDeadline = new DarajaExchangeDeadline(answerDeadline);
         for (String scheme : List.of("http", "https")) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setHttpClientConfigurer(exchangeDeadline);
             http.setConnectionsPerRoute(Math.max(http.getConnectionsPerRoute(), maxInFlight + 20));
             http.setMaxTotalConnections(Math.max(http.getMaxTotalConnections(), maxInFlight + 20));
         }

@@ -64,6 +64,9 @@ import java.util.logging.Logger;
  *   <tr><td>2000</td><td>200 ResponseCode "0" without a CheckoutRequestID</td><td>registered: ResultCode 0</td></tr>
  *   <tr><td>6000</td><td>200 accepted, but only after {@code slowAnswerDelay} (default 10 s)</td>
  *       <td>ResultCode 0, callback on time: models a client read timeout after registration</td></tr>
+ *   <tr><td>6100</td><td>200 accepted, its body written one byte every 250 ms (about 50 s in all; no single read
+ *       waits long)</td><td>ResultCode 0, callback on time: models an answer that outlives the client's read timeout
+ *       without ever tripping it</td></tr>
  *   <tr><td>7000</td><td>200 accepted</td><td>ResultCode 0 but the callback is never sent: only Query tells</td></tr>
  *   <tr><td>any other</td><td>200 accepted</td><td>ResultCode 0 "The service request is processed successfully."</td></tr>
  * </table>
@@ -208,6 +211,14 @@ public final class DarajaSimulator implements AutoCloseable {
     /** Every request to the push endpoint, answered or not, refused or not: what reached Daraja. */
     public int pushRequestCount() {
         return ledger.pushRequestCount();
+    }
+
+    /**
+     * Trickled push answers (Amount 6100) whose client closed the connection before the last byte: for each, how long
+     * the answer had been trickling when the simulator saw it cut.
+     */
+    public List<Duration> trickledAnswersCut() {
+        return ledger.trickleCuts();
     }
 
     /** Pushes that passed validation but were refused by their Amount (4002, 5001, 5002, 4290, 5031). */

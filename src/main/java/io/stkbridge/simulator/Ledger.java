@@ -1,5 +1,6 @@
 package io.stkbridge.simulator;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ final class Ledger {
     private final Queue<SentCallback> callbacks = new ConcurrentLinkedQueue<>();
     private final Map<String, Set<String>> headerNamesByPath = new ConcurrentHashMap<>();
     private final AtomicInteger refusedPushes = new AtomicInteger();
+    private final Queue<Duration> trickleCuts = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pushRequests = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final Map<String, AtomicInteger> tokensIssued = new ConcurrentHashMap<>();
@@ -85,6 +87,14 @@ final class Ledger {
 
     int maxConcurrentPushes() {
         return maxConcurrentPushes.get();
+    }
+
+    void recordTrickleCut(Duration after) {
+        trickleCuts.add(after);
+    }
+
+    List<Duration> trickleCuts() {
+        return List.copyOf(trickleCuts);
     }
 
     void countRefusedPush() {

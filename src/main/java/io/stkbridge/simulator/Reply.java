@@ -2,9 +2,18 @@ package io.stkbridge.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
-/** An HTTP answer, ready to write. */
-record Reply(int status, String contentType, byte[] body) {
+/** An HTTP answer, ready to write; with a {@code bytePause}, its body is written one byte at a time, that far apart. */
+record Reply(int status, String contentType, byte[] body, Duration bytePause) {
+
+    Reply(int status, String contentType, byte[] body) {
+        this(status, contentType, body, null);
+    }
+
+    Reply trickled(Duration pause) {
+        return new Reply(status, contentType, body, pause);
+    }
 
     static Reply json(int status, JsonNode body) {
         return new Reply(status, "application/json;charset=UTF-8", Json.bytes(body));

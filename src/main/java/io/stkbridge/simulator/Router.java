@@ -3,6 +3,7 @@ package io.stkbridge.simulator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
+import java.time.Duration;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.HashMap;
@@ -72,7 +73,7 @@ final class Router implements HttpHandler {
         }
     }
 
-    private static void write(HttpExchange exchange, Reply reply) throws IOException {
+    private void write(HttpExchange exchange, Reply reply) throws IOException {
         if (reply == Reply.CLOSE_CONNECTION) {
             // closing an exchange whose answer was never started closes its connection
             return;
@@ -80,7 +81,25 @@ final class Router implements HttpHandler {
         exchange.getResponseHeaders().set("Content-Type", reply.contentType());
         exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(reply.body());
+            if (reply.bytePause() == null) {
+                out.write(reply.body());
+            } else {
+                trickle(out, reply);
+            }
+        }
+    }
+
+    private void trickle(OutputStream out, Reply reply) throws IOException {
+        long started = System.nanoTime();
+        try {
+            for (byte b : reply.body()) {
+                out.write(b);
+                out.flush();
+                Pause.of(reply.bytePause());
+            }
+        } catch (IOException cut) {
+            ledger.recordTrickleCut(Duration.ofNanos(System.nanoTime() - started));
+            throw cut;
         }
     }
 }

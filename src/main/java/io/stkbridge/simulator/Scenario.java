@@ -18,7 +18,9 @@ sealed interface Scenario {
         /** The connection is closed after the request was read, without an answer. */
         CONNECTION_CLOSED,
         /** HTTP 200 ResponseCode "0" without a CheckoutRequestID. */
-        ACCEPTED_WITHOUT_CHECKOUT_ID
+        ACCEPTED_WITHOUT_CHECKOUT_ID,
+        /** HTTP 200 accepted, its body written one byte at a time: no read waits long, the whole answer takes long. */
+        TRICKLED
     }
 
     static Scenario forAmount(int amount) {
@@ -35,6 +37,7 @@ sealed interface Scenario {
             case 5200 -> new Accepted(Result.SUCCESS, Answer.CONNECTION_CLOSED, false);
             case 2000 -> new Accepted(Result.SUCCESS, Answer.ACCEPTED_WITHOUT_CHECKOUT_ID, false);
             case 6000 -> new Accepted(Result.SUCCESS, Answer.SLOW, false);
+            case 6100 -> new Accepted(Result.SUCCESS, Answer.TRICKLED, false);
             case 7000 -> new Accepted(Result.SUCCESS, Answer.ACCEPTED, true);
             default -> new Accepted(Result.forAmount(amount), Answer.ACCEPTED, false);
         };

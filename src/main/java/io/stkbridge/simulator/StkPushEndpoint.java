@@ -10,6 +10,8 @@ final class StkPushEndpoint implements Router.Endpoint {
     private static final String ACCEPTED = "Success. Request accepted for processing";
     /** The longest a push answer waits for its callback with {@link Settings#answerPushesAfterTheirCallback()}. */
     private static final Duration CALLBACK_WAIT = Duration.ofSeconds(10);
+    /** Between the bytes of a trickled answer (Amount 6100): its ~200 bytes take about 50 s. */
+    static final Duration TRICKLE_PAUSE = Duration.ofMillis(250);
 
     private final Settings settings;
     private final TokenStore tokens;
@@ -107,6 +109,7 @@ final class StkPushEndpoint implements Router.Endpoint {
                     .put("MerchantRequestID", entry.merchantRequestId())
                     .put("ResponseCode", "0")
                     .put("ResponseDescription", ACCEPTED));
+            case TRICKLED -> accepted(entry).trickled(TRICKLE_PAUSE);
             case SLOW -> {
                 Pause.of(settings.slowAnswerDelay());
                 yield accepted(entry);
