@@ -264,7 +264,11 @@ class PackagedJarIT {
 
             Path restartLog = Files.createTempFile("stk-bridge-jar", ".log");
             Process second = PackagedJar.launch(kafka, daraja, restartLog, ledger, Map.of());
-            assertTrue(second.waitFor(60, TimeUnit.SECONDS), "refused to start instead of running on: " + read(restartLog));
+            try {
+                assertTrue(second.waitFor(60, TimeUnit.SECONDS), "refused to start instead of running on: " + read(restartLog));
+            } finally {
+                second.destroyForcibly();
+            }
             String output = read(restartLog);
             assertEquals(2, second.exitValue(), output);
             assertTrue(output.contains("the ledger is inconsistent: index "), output);
