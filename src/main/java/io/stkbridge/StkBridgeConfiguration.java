@@ -430,6 +430,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
+                exchangeDeadline.close();
                 callbackDataSource.close();
                 dataSource.close();
                 if (tracing != null) {

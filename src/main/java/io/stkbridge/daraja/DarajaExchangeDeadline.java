@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * whose send boundary it crossed, and only past it may the sweeper decide that attempt from a stored callback. A
  * cancelled push failed after its request may have gone out, so it is never sent again.
  */
-public final class DarajaExchangeDeadline implements HttpClientConfigurer {
+public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoCloseable {
 
     private final long deadlineMillis;
     private final ScheduledThreadPoolExecutor timer;
@@ -43,6 +43,12 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer {
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         builder.addExecInterceptorFirst("stk-exchange-deadline", this::withinDeadline);
+    }
+
+    /** Once the routes have stopped: no call is under way. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
     }
 
     private ClassicHttpResponse withinDeadline(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
