@@ -268,19 +268,20 @@ public class AttemptLedger {
 
     private Attempt keepLateAcceptance(Connection connection, Attempt closed, PushAnswer answer, OffsetDateTime now)
             throws SQLException {
+        if (update(connection, Sql.of("attempt-set-late-push-answer"), answer.merchantRequestId(), answer.checkoutRequestId(),
+                now, answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), closed.attemptId(),
+                answer.checkoutRequestId()) == 1) {
+            LOG.warn("Attempt {} was already {} {} when Daraja accepted its push: CheckoutRequestID {} kept, so that its "
+                    + "callback decides or corrects the outcome", closed.attemptId(), closed.status(), reasonOf(closed),
+                    answer.checkoutRequestId());
+            return load(connection, "attempt-by-id", closed.attemptId()).orElseThrow();
+        }
         if (answer.checkoutRequestId() != null && answer.checkoutRequestId().equals(closed.checkoutRequestId())) {
             // this very answer, recorded again (PushFailures) after a try whose commit went through unacknowledged:
             // it was published then, with its event, and is not again
             LOG.info("Attempt {}: Daraja's acceptance (CheckoutRequestID {}) was recorded already", closed.attemptId(),
                     answer.checkoutRequestId());
             return closed;
-        }
-        if (update(connection, Sql.of("attempt-set-late-push-answer"), answer.merchantRequestId(), answer.checkoutRequestId(),
-                now, answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), closed.attemptId()) == 1) {
-            LOG.warn("Attempt {} was already {} {} when Daraja accepted its push: CheckoutRequestID {} kept, so that its "
-                    + "callback corrects the outcome", closed.attemptId(), closed.status(), reasonOf(closed),
-                    answer.checkoutRequestId());
-            return load(connection, "attempt-by-id", closed.attemptId()).orElseThrow();
         }
         // it holds another push's CheckoutRequestID: two accepted pushes for one attempt must never happen
         LOG.error("Attempt {} ({} {}, CheckoutRequestID {}) got a second acceptance, CheckoutRequestID {}: needs review",
@@ -975,6 +976,12 @@ public class AttemptLedger {
         OffsetDateTime now = now();
         boolean paid = resolution.status() == Status.SUCCEEDED;
         AttemptTransition transition = AttemptTransition.of(attempt.status(), resolution.status(), correction);
+        if (source == Source.CALLBACK && callback != null && attempt.checkoutRequestId() == null) {
+            // no push answer was recorded: the callback names the push it decides
+            String checkout = truncate(callback.checkoutRequestId(), 64);
+            update(connection, Sql.of("attempt-set-callback-ids"), truncate(callback.merchantRequestId(), 64), checkout,
+                    attempt.attemptId(), checkout);
+        }
         exactlyOne(update(connection, Sql.of("attempt-set-final"), resolution.status().name(), resolution.reason(),
                 resolution.retryable(), truncate(resolution.resultCode(), 32), truncate(resolution.resultDesc(), 512),
                 source.name(), paid && callback != null ? callback.mpesaReceiptNumber() : null,

@@ -253,7 +253,9 @@ class PaymentFlowTest {
         // the whole answer takes about 50 s; the deadline is 4 s after the request started
         assertTrue(trickledFor.compareTo(Duration.ofSeconds(25)) < 0, "cut after " + trickledFor);
         await(BOUND, "the correction", () -> outcomes.eventsOf(intentId).size() == 2);
-        assertEquals("SUCCEEDED", outcomes.eventsOf(intentId).get(1).path("status").asText());
+        JsonNode correction = outcomes.eventsOf(intentId).get(1);
+        assertEquals("SUCCEEDED", correction.path("status").asText());
+        assertEquals(sentCheckoutRequestId(outcome), correction.path("checkoutRequestId").asText(), correction.toString());
         String orderId = outcome.path("orderId").asText();
         assertEquals(1, daraja.pushes().stream().filter(p -> p.accountReference().equals(orderId)).count());
     }
@@ -265,6 +267,15 @@ class PaymentFlowTest {
         assertEquals("SUCCEEDED", outcome.path("status").asText());
         assertEquals("CALLBACK", outcome.path("source").asText());
         assertEquals(1, outcomes.eventsOf(intentId).size());
+        // no push answer was recorded: the ids come from the callback, which names the push it decides
+        assertEquals(sentCheckoutRequestId(outcome), outcome.path("checkoutRequestId").asText(), outcome.toString());
+        assertFalse(outcome.path("merchantRequestId").asText().isEmpty(), outcome.toString());
+    }
+
+    private static String sentCheckoutRequestId(JsonNode outcome) {
+        String orderId = outcome.path("orderId").asText();
+        return daraja.pushes().stream().filter(p -> p.accountReference().equals(orderId)).findFirst().orElseThrow()
+                .checkoutRequestId();
     }
 
     /**

@@ -285,6 +285,44 @@ class PushBoundaryTest {
         }
     }
 
+    /**
+     * A callback decides an attempt whose push answer never came (past the answer deadline): the outcome carries the
+     * MerchantRequestID and CheckoutRequestID it names. Should Daraja's acceptance come after all, its answer is kept
+     * beside them, the outcome stands and nothing more is published; an acceptance naming another CheckoutRequestID is
+     * no such answer.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"H2", "PostgreSQL"})
+    void aCallbackThatDecidesAnAttemptWithoutPushAnswerGivesItsIdsAndALateAcceptanceAddsItsAnswer(String database)
+            throws Exception {
+        try (TestLedger ledger = TestLedger.open(database); CapturedLogs logs = CapturedLogs.install()) {
+            MovableClock clock = new MovableClock();
+            AttemptLedger attempts = attempts(ledger, clock);
+            Attempt attempt = attempts.open(intent("answer-lost")).attempt();
+            assertTrue(attempts.startPush(attempt, "instance-a/run-1"));
+            clock.advance(WAITS.answerDeadline().plusSeconds(1));
+            assertEquals(AttemptLedger.CallbackDisposition.APPLIED, paid(attempts, attempt, "ws_CO_lost"));
+            assertEquals("SUCCEEDED - final", outcome(ledger, "answer-lost"));
+            assertEquals("m-1 ws_CO_lost", ledger.value("SELECT merchant_request_id || ' ' || checkout_request_id "
+                    + "FROM stk_attempt WHERE intent_id = 'answer-lost'"));
+            String published = ledger.value("SELECT o.payload FROM stk_outbox o JOIN stk_attempt a ON a.attempt_id = o.attempt_id "
+                    + "WHERE a.intent_id = 'answer-lost'");
+            assertTrue(published.contains("\"checkoutRequestId\":\"ws_CO_lost\""), published);
+            assertTrue(published.contains("\"merchantRequestId\":\"m-1\""), published);
+
+            Attempt late = attempts.recordPushAnswer(attempt, "instance-a/run-1", accepted("ws_CO_lost"));
+            assertEquals("SUCCEEDED", late.status().name());
+            assertEquals("200", ledger.value("SELECT CAST(push_answer_status AS VARCHAR(8)) FROM stk_attempt "
+                    + "WHERE intent_id = 'answer-lost'"));
+            assertEquals(1, logs.linesContaining("CheckoutRequestID ws_CO_lost kept").size(), logs.asText().toString());
+            assertEquals("io.stkbridge.stk.outcome.succeeded", events(ledger, "answer-lost"), "published once");
+
+            Attempt other = attempts.recordPushAnswer(attempt, "instance-a/run-1", accepted("ws_CO_other"));
+            assertEquals("ws_CO_lost", other.checkoutRequestId());
+            assertEquals(1, logs.linesContaining("got a second acceptance, CheckoutRequestID ws_CO_other").size());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
     void anAcceptanceRecordedAgainAfterItsCommitWentThroughUnacknowledgedIsPublishedOnce(String database) throws Exception {
