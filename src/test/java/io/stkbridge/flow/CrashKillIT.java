@@ -557,9 +557,9 @@ class CrashKillIT {
              Statement ddl = db.createStatement()) {
             ddl.execute("CREATE TABLE acked (n BIGINT PRIMARY KEY)");
         }
-        Process loop = new ProcessBuilder(PackagedJar.javaBin(), "-cp",
+        Process loop = PackagedJar.tracked(new ProcessBuilder(PackagedJar.javaBin(), "-cp",
                 PackagedJar.JAR + File.pathSeparator + Path.of("target", "test-classes"), H2CommitLoop.class.getName(),
-                "jdbc:h2:file:" + database, commits).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                "jdbc:h2:file:" + database, commits).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(loop.getInputStream(), StandardCharsets.UTF_8))) {

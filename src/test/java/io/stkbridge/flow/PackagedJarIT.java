@@ -299,7 +299,7 @@ class PackagedJarIT {
     @Test
     void helpListsEveryVariableAndExitsZero() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--help").redirectErrorStream(true);
-        Process process = builder.start();
+        Process process = PackagedJar.tracked(builder.start());
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), output);
@@ -334,7 +334,7 @@ class PackagedJarIT {
         builder.environment().keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
         builder.environment().put("DARAJA_CONSUMER_SECRET", "not-to-be-printed");
         builder.environment().put("STK_CALLBACK_BASE_URL", "http://payments.example.com");
-        Process process = builder.start();
+        Process process = PackagedJar.tracked(builder.start());
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(2, process.exitValue(), output);
@@ -373,7 +373,7 @@ class PackagedJarIT {
             env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
             env.put("STK_DB_URL", "jdbc:h2:mem:taken");
             env.put("STK_MANAGEMENT_PORT", String.valueOf(taken.getLocalPort()));
-            Process process = builder.start();
+            Process process = PackagedJar.tracked(builder.start());
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "stopped instead of running on");
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(2, process.exitValue(), output);
@@ -410,7 +410,7 @@ class PackagedJarIT {
             builder.environment().put("STK_CALLBACK_SECRET", "callback-secret-not-to-be-printed");
             builder.environment().put("STK_CALLBACK_BASE_URL", "http://payments.example.com");
             builder.environment().put("STK_CALLBACK_ALLOW_INSECURE", "true");
-            Process process = builder.start();
+            Process process = PackagedJar.tracked(builder.start());
             assertTrue(process.waitFor(60, TimeUnit.SECONDS));
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(2, process.exitValue(), output);

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +20,16 @@ public final class PackagedJar {
     /** {@code bench.jar} names another build for the benchmarks, e.g. a copy of the jar of the commit before a change. */
     public static final Path JAR = Path.of(System.getProperty("bench.jar", "target/stk-bridge.jar"));
     public static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
+
+    /**
+     * Processes this JVM started: any still running when it exits (a test that failed before it stopped its jar) are
+     * killed, so that no jar outlives its test run and loads the machine under the next one.
+     */
+    private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly), "stop-started-jars"));
+    }
 
     private PackagedJar() {
     }
@@ -69,9 +81,15 @@ public final class PackagedJar {
         List<String> command = new ArrayList<>(List.of(javaBin()));
         command.addAll(ContainerImage.javaOptions(env));
         command.addAll(List.of("-jar", JAR.toString()));
-        Process process = builder.command(command).start();
+        Process process = tracked(builder.command(command).start());
         OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
                 () -> !process.isAlive() || read(log).contains("started in"));
+        return process;
+    }
+
+    /** {@code process}, killed when this JVM exits should it still run then. */
+    public static Process tracked(Process process) {
+        STARTED.add(process);
         return process;
     }
 
