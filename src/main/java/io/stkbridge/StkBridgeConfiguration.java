@@ -373,7 +373,7 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         registry.bind("workSlots", workSlots);
 
         // plain http (a simulator) and https (Daraja) alike; timeouts and "no automatic retries" are in application.properties
-        DarajaExchangeDeadline exchangeDeadline = new DarajaExchangeDeadline(answerDeadline);
+        DarajaExchangeDeadline exchangeDeadline = new DarajaExchangeDeadline(interruptedWait);
         for (String scheme : List.of("http", "https")) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
             http.setHttpClientConfigurer(exchangeDeadline);

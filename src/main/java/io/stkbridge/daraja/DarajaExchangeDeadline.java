@@ -17,12 +17,15 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every Daraja call ends within its three timeouts together (a pooled connection, connect, read), its answer's body
- * included: past that, the call is cancelled and its connection closed. HttpClient's read timeout bounds each read, not
- * the exchange, so an answer trickled a byte at a time would keep a push open for as long as its sender liked. The
- * ledger counts on this bound (the answer deadline, {@code InterruptedPushes}): it is how long a push owns the attempt
- * whose send boundary it crossed, and only past it may the sweeper decide that attempt from a stored callback. A
- * cancelled push failed after its request may have gone out, so it is never sent again.
+ * Every Daraja call ends within STK_INTERRUPTED_PUSH_WAIT_MS (5 min), its answer's body included: past that, the call is
+ * cancelled and its connection closed. HttpClient's read timeout bounds each read, not the exchange, so an answer
+ * trickled a byte at a time would hold a push, its working slot and its attempt for as long as its sender liked. The
+ * bound is the push's lease on the attempt whose send boundary it crossed: the sweeper makes an attempt whose push has no
+ * recorded answer UNKNOWN {@code PUSH_INTERRUPTED} at the same moment. It is not the answer deadline (the three timeouts
+ * together), past which the sweeper may decide the attempt from a stored callback: a push still reading its answer then
+ * has that answer kept beside the outcome, and cutting it there would only make it UNKNOWN, as would a deadline that
+ * fires at once when a process frozen past it wakes up with its answer waiting in the socket. A cancelled push failed
+ * after its request may have gone out, so it is never sent again.
  */
 public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoCloseable {
 
