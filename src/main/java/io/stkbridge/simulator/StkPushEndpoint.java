@@ -11,7 +11,7 @@ final class StkPushEndpoint implements Router.Endpoint {
     /** The longest a push answer waits for its callback with {@link Settings#answerPushesAfterTheirCallback()}. */
     private static final Duration CALLBACK_WAIT = Duration.ofSeconds(10);
     /** Between the bytes of a trickled answer (Amount 6100): its ~200 bytes take about 50 s. */
-    static final Duration TRICKLE_PAUSE = Duration.ofMillis(250);
+    private static final Duration TRICKLE_PAUSE = Duration.ofMillis(250);
 
     private final Settings settings;
     private final TokenStore tokens;

@@ -114,8 +114,7 @@ public final class DeployedBenchmark {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), env);
         PostgresSchemas pg = postgres ? PostgresSchemas.createOrSkip() : null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(Duration.ofMillis(callbackDelayMs)).build()) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(callbackDelayMs))) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(pushLatencyMs));
             if (pg != null) {

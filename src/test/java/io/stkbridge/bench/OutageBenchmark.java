@@ -86,8 +86,7 @@ public final class OutageBenchmark {
         Path dir = Files.createDirectories(Path.of("target", "bench"));
         PostgresSchemas pg = postgres ? PostgresSchemas.createOrSkip() : null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PackagedJar.PASSKEY).callbackDelay(Duration.ofMillis(outcomeDelayMs)).build()) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(outcomeDelayMs))) {
             daraja.start();
             daraja.dropCallbacks(true);
             if (pg != null) {

@@ -82,7 +82,7 @@ class CrashKillIT {
     @Test
     void killedRepeatedlyUnderLoadItPushesNothingTwiceLosesNothingAndLeavesUnknownOnlyWhereARequestHadStarted() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = simulator(CUSTOMER_PACE)) {
+             DarajaSimulator daraja = PackagedJar.simulator(CUSTOMER_PACE)) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Path ledger = Files.createTempDirectory("stk-crash-db").resolve("ledger");
@@ -99,7 +99,7 @@ class CrashKillIT {
             throws Exception {
         try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
              EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = simulator(CUSTOMER_PACE)) {
+             DarajaSimulator daraja = PackagedJar.simulator(CUSTOMER_PACE)) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Map<String, String> env = new java.util.HashMap<>(ENV);
@@ -123,7 +123,7 @@ class CrashKillIT {
     void onPostgresqlAnInstanceFrozenPastItsSessionWhilePushingIsNeitherPushedAgainNorMadeUnknown() throws Exception {
         try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
              EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = simulator(Duration.ofMillis(150))) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(150))) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
             Map<String, String> env = twoInstanceEnv(pg);
@@ -189,7 +189,7 @@ class CrashKillIT {
     void onPostgresqlAnInstanceKilledWhileHoldingSweeperAndOutboxClaimsLeavesNothingBehind() throws Exception {
         try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
              EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = simulator(Duration.ofMillis(150))) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(150))) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(200));
             Map<String, String> env = twoInstanceEnv(pg);
@@ -451,11 +451,6 @@ class CrashKillIT {
     }
 
     /** The Daraja stand-in of every run: the jar's credentials and shortcode, customers answering after {@code pace}. */
-    private static DarajaSimulator simulator(Duration pace) {
-        return DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                .merchant("174379", PackagedJar.PASSKEY).callbackDelay(pace).build();
-    }
-
     private static Process start(EmbeddedKafka kafka, DarajaSimulator daraja, Path ledger, Map<String, String> env,
                                  List<Path> logs) throws Exception {
         Path log = Files.createTempFile("stk-crash-" + logs.size() + "-", ".log");

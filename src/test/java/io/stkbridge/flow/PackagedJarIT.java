@@ -47,8 +47,7 @@ class PackagedJarIT {
     @Test
     void processesIntentsConfiguredByEnvironmentOnlyAndLogsJson() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(200)).build()) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(200))) {
             daraja.start();
             Path log = Files.createTempFile("stk-bridge-jar", ".log");
             Process process = PackagedJar.start(kafka, daraja, log, Files.createTempDirectory("stk-jar-db").resolve("ledger"),
@@ -152,8 +151,7 @@ class PackagedJarIT {
     @Test
     void sigtermFinishesInFlightWorkPublishesEveryOutcomeAndExitsInTime() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(300)).build()) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(300))) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(600));
             Path ledger = Files.createTempDirectory("stk-jar-db").resolve("ledger");
@@ -239,8 +237,7 @@ class PackagedJarIT {
     @Test
     void refusesToStartOnALedgerWhoseIndexDisagreesWithItsTable() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             DarajaSimulator daraja = DarajaSimulator.builder().port(0).consumerCredentials("jar-key", "jar-secret")
-                     .merchant("174379", PASSKEY).callbackDelay(Duration.ofMillis(100)).build()) {
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(100))) {
             daraja.start();
             Path ledger = Files.createTempDirectory("stk-jar-db").resolve("ledger");
             Path log = Files.createTempFile("stk-bridge-jar", ".log");

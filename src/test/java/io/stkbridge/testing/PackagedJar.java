@@ -20,6 +20,9 @@ public final class PackagedJar {
     /** {@code bench.jar} names another build for the benchmarks, e.g. a copy of the jar of the commit before a change. */
     public static final Path JAR = Path.of(System.getProperty("bench.jar", "target/stk-bridge.jar"));
     public static final String PASSKEY = DarajaSimulator.SANDBOX_PASSKEY;
+    private static final String CONSUMER_KEY = "jar-key";
+    private static final String CONSUMER_SECRET = "jar-secret";
+    private static final String SHORTCODE = "174379";
 
     /**
      * Processes this JVM started: any still running when it exits (a test that failed before it stopped its jar) are
@@ -62,9 +65,9 @@ public final class PackagedJar {
         env.keySet().removeIf(name -> name.startsWith("DARAJA_") || name.startsWith("STK_"));
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("DARAJA_BASE_URL", daraja.baseUrl());
-        env.put("DARAJA_CONSUMER_KEY", "jar-key");
-        env.put("DARAJA_CONSUMER_SECRET", "jar-secret");
-        env.put("DARAJA_SHORTCODE", "174379");
+        env.put("DARAJA_CONSUMER_KEY", CONSUMER_KEY);
+        env.put("DARAJA_CONSUMER_SECRET", CONSUMER_SECRET);
+        env.put("DARAJA_SHORTCODE", SHORTCODE);
         env.put("DARAJA_PASSKEY", PASSKEY);
         env.put("STK_CALLBACK_BASE_URL", "http://127.0.0.1:" + port);
         env.put("STK_CALLBACK_SECRET", "jar-callback-secret-0123456789");
@@ -85,6 +88,12 @@ public final class PackagedJar {
         OutcomeCollector.await(Duration.ofSeconds(60), "stk-bridge to create its topics and start",
                 () -> !process.isAlive() || read(log).contains("started in"));
         return process;
+    }
+
+    /** A Daraja simulator (not started) that knows the consumer credentials and merchant the jar is started with. */
+    public static DarajaSimulator simulator(Duration callbackDelay) {
+        return DarajaSimulator.builder().port(0).consumerCredentials(CONSUMER_KEY, CONSUMER_SECRET)
+                .merchant(SHORTCODE, PASSKEY).callbackDelay(callbackDelay).build();
     }
 
     /** {@code process}, killed when this JVM exits should it still run then. */
