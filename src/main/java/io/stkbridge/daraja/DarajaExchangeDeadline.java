@@ -10,11 +10,14 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Every Daraja call ends within STK_INTERRUPTED_PUSH_WAIT_MS (5 min), its answer's body included: past that, the call is
@@ -25,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * together), past which the sweeper may decide the attempt from a stored callback: a push still reading its answer then
  * has that answer kept beside the outcome, and cutting it there would only make it UNKNOWN, as would a deadline that
  * fires at once when a process frozen past it wakes up with its answer waiting in the socket. A cancelled push failed
- * after its request may have gone out, so it is never sent again.
+ * after its request may have gone out, so it is never sent again. The failure a cut causes is a
+ * {@link DarajaCallCutException}, so that the outcome and the logs say the call was cut, not that a socket was closed.
  */
 public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoCloseable {
 
@@ -61,11 +65,18 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
         if (!(scope.originalRequest instanceof Cancellable call)) {
             return chain.proceed(request, scope);
         }
-        ScheduledFuture<?> cut = timer.schedule(call::cancel, deadlineMillis, TimeUnit.MILLISECONDS);
+        AtomicBoolean cutAtDeadline = new AtomicBoolean();
+        ScheduledFuture<?> cut = timer.schedule(() -> {
+            cutAtDeadline.set(true);
+            call.cancel();
+        }, deadlineMillis, TimeUnit.MILLISECONDS);
         ClassicHttpResponse response;
         try {
             response = chain.proceed(request, scope);
-        } catch (IOException | HttpException | RuntimeException failure) {
+        } catch (IOException failure) {
+            cut.cancel(false);
+            throw explained(failure, cutAtDeadline);
+        } catch (HttpException | RuntimeException failure) {
             cut.cancel(false);
             throw failure;
         }
@@ -75,6 +86,29 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
         } else {
             // the body is read after the chain returns: the deadline holds until it is closed
             response.setEntity(new HttpEntityWrapper(body) {
+                @Override
+                public InputStream getContent() throws IOException {
+                    return new FilterInputStream(super.getContent()) {
+                        @Override
+                        public int read() throws IOException {
+                            try {
+                                return super.read();
+                            } catch (IOException failure) {
+                                throw explained(failure, cutAtDeadline);
+                            }
+                        }
+
+                        @Override
+                        public int read(byte[] buffer, int offset, int length) throws IOException {
+                            try {
+                                return super.read(buffer, offset, length);
+                            } catch (IOException failure) {
+                                throw explained(failure, cutAtDeadline);
+                            }
+                        }
+                    };
+                }
+
                 @Override
                 public void close() throws IOException {
                     try {
@@ -86,5 +120,9 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
             });
         }
         return response;
+    }
+
+    private IOException explained(IOException failure, AtomicBoolean cutAtDeadline) {
+        return cutAtDeadline.get() ? new DarajaCallCutException(deadlineMillis, failure) : failure;
     }
 }

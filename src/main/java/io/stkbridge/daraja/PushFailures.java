@@ -176,8 +176,14 @@ public class PushFailures {
     }
 
     public Attempt outcomeUnknown(Attempt attempt, String owner, Exception failure) {
+        String why = failure.getClass().getSimpleName();
+        if (failure instanceof DarajaCallCutException cut) {
+            why = cut.getMessage();
+            LOG.warn("The push of attempt {} was {}: UNKNOWN unless its callback has decided it; it is not sent again",
+                    attempt.attemptId(), why);
+        }
         Resolution unknown = Resolution.of(Status.UNKNOWN, "PUSH_OUTCOME_UNKNOWN", false, null,
-                "no answer from Daraja after sending (" + failure.getClass().getSimpleName() + "): the customer may have been prompted");
+                "no answer from Daraja after sending (" + why + "): the customer may have been prompted");
         metrics.pushed(attempt, unknown);
         return ledger.resolvePush(attempt, owner, unknown);
     }

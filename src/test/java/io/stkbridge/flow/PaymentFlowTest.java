@@ -251,6 +251,10 @@ class PaymentFlowTest {
         Duration trickledFor = daraja.trickledAnswersCut().get(cutBefore);
         // the whole answer takes about 50 s; the lease ends 6 s after the request started
         assertTrue(trickledFor.compareTo(Duration.ofSeconds(25)) < 0, "cut after " + trickledFor);
+        // the cut says so, not "SocketException"
+        String cutLogged = "The push of attempt " + outcome.path("attemptId").asText()
+                + " was cut at its deadline, STK_INTERRUPTED_PUSH_WAIT_MS = 6000 ms after it started";
+        await(BOUND, "the cut to be logged", () -> !logs.linesContaining(cutLogged).isEmpty());
         assertEquals(List.of(outcome.path("eventId").asText()),
                 outcomes.eventsOf(intentId).stream().map(e -> e.path("eventId").asText()).toList(), "one event, no UNKNOWN");
         String orderId = outcome.path("orderId").asText();
