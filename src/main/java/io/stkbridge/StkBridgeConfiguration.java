@@ -7,6 +7,7 @@ import io.stkbridge.daraja.CallbackReceiver;
 import io.stkbridge.daraja.CallbackSources;
 import io.stkbridge.daraja.CallbackTokens;
 import io.stkbridge.daraja.DarajaExchangeDeadline;
+import io.stkbridge.daraja.DarajaKeepAlive;
 import io.stkbridge.daraja.CamelTokenFetcher;
 import io.stkbridge.daraja.DarajaTokenCache;
 import io.stkbridge.daraja.DarajaTokenHealth;
@@ -243,6 +244,10 @@ public class StkBridgeConfiguration implements CamelConfiguration {
                     + "DARAJA_CONNECTION_REQUEST_TIMEOUT_MS + DARAJA_CONNECT_TIMEOUT_MS + DARAJA_READ_TIMEOUT_MS ("
                     + answerDeadline.toMillis() + "), the longest a push waits for its answer");
         }
+        Duration darajaKeepAlive = millis(settings, "daraja.keep-alive-ms", "DARAJA_KEEP_ALIVE_MS");
+        if (darajaKeepAlive.isNegative()) {
+            settings.problem("DARAJA_KEEP_ALIVE_MS must be 0 (a new connection for every call) or more");
+        }
         int h2CommitGatherMicros = settings.integer("stk.h2.group-commit-gather-micros", "STK_H2_GROUP_COMMIT_GATHER_MICROS");
         if (h2CommitGatherMicros < 0) {
             settings.problem("STK_H2_GROUP_COMMIT_GATHER_MICROS must be 0 (no wait) or more");
@@ -374,9 +379,13 @@ public class StkBridgeConfiguration implements CamelConfiguration {
 
         // plain http (a simulator) and https (Daraja) alike; timeouts and "no automatic retries" are in application.properties
         DarajaExchangeDeadline exchangeDeadline = new DarajaExchangeDeadline(interruptedWait);
+        DarajaKeepAlive keepAlive = new DarajaKeepAlive(darajaKeepAlive);
         for (String scheme : List.of("http", "https")) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
-            http.setHttpClientConfigurer(exchangeDeadline);
+            http.setHttpClientConfigurer(builder -> {
+                exchangeDeadline.configureHttpClient(builder);
+                builder.setKeepAliveStrategy(keepAlive);
+            });
             http.setConnectionsPerRoute(Math.max(http.getConnectionsPerRoute(), maxInFlight + 20));
             http.setMaxTotalConnections(Math.max(http.getMaxTotalConnections(), maxInFlight + 20));
         }
@@ -622,8 +631,22 @@ public class StkBridgeConfiguration implements CamelConfiguration {
         }
     }
 
+    /**
+     * H2 keeps every value it reads in one array shared by all threads, to hand out equal values as one object
+     * ({@code h2.objectCache}): each read value is hashed, compared and written there, 3 % of the bridge's CPU samples
+     * under load (BENCHMARKS.md, "Meters that cost, and H2's value cache"), to save heap on values the ledger seldom
+     * repeats. It is a JVM-wide setting, read when H2 first loads, so it is turned off before the first connection,
+     * unless {@code -Dh2.objectCache} says otherwise.
+     */
+    private static void withoutH2ValueCache(String url) {
+        if (url.startsWith("jdbc:h2:") && System.getProperty("h2.objectCache") == null) {
+            System.setProperty("h2.objectCache", "false");
+        }
+    }
+
     private static HikariDataSource dataSource(String url, String user, String password, int poolSize,
                                                int idleInTransactionMs, String name) {
+        withoutH2ValueCache(url);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(withH2Settings(url));
         if (url.startsWith("jdbc:postgresql:")) {

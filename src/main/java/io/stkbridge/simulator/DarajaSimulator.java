@@ -112,6 +112,7 @@ public final class DarajaSimulator implements AutoCloseable {
     private final TokenStore tokens;
     private final int httpThreadCount;
     private final SSLContext tls;
+    private final Duration keepAlive;
 
     private HttpServer server;
     private ExecutorService httpThreads;
@@ -125,6 +126,7 @@ public final class DarajaSimulator implements AutoCloseable {
         this.tokens = new TokenStore(builder.tokenLifetime, clock);
         this.httpThreadCount = builder.httpThreads;
         this.tls = builder.tls;
+        this.keepAlive = builder.keepAlive;
     }
 
     public static Builder builder() {
@@ -219,6 +221,15 @@ public final class DarajaSimulator implements AutoCloseable {
      */
     public List<Duration> trickledAnswersCut() {
         return ledger.trickleCuts();
+    }
+
+    /**
+     * Requests that came on a connection idle for longer than {@link Builder#keepAlive}: each had its connection closed
+     * unread, as a server closes an idle connection just as the client sends on it. A push among them never reached
+     * Daraja, and its client has no answer.
+     */
+    public int requestsOnExpiredConnections() {
+        return ledger.requestsOnExpiredConnections();
     }
 
     /** Pushes that passed validation but were refused by their Amount (4002, 5001, 5002, 4290, 5031). */
@@ -346,7 +357,7 @@ public final class DarajaSimulator implements AutoCloseable {
                     .build());
         }
         CallbackSender callbacks = new CallbackSender(callbackScheduler, clients, ledger, clock);
-        return new Router(ledger)
+        return new Router(ledger, keepAlive)
                 .route("GET", "/oauth/v1/generate", new OAuthEndpoint(settings, tokens, ledger))
                 .route("POST", "/mpesa/stkpush/v1/processrequest",
                         new StkPushEndpoint(settings, tokens, checks, ledger, callbacks, clock))
@@ -466,6 +477,7 @@ public final class DarajaSimulator implements AutoCloseable {
         private boolean queryPendingAs4999;
         private int httpThreads = 256;
         private SSLContext tls;
+        private Duration keepAlive;
 
         private Builder() {
         }
@@ -535,6 +547,16 @@ public final class DarajaSimulator implements AutoCloseable {
         /** Serves https with this context's certificate, as Daraja does, instead of plain http. */
         public Builder tls(SSLContext context) {
             this.tls = context;
+            return this;
+        }
+
+        /**
+         * How long a connection may stay idle between requests: a request that comes on a connection idle for longer has
+         * its connection closed without being read (counted in {@link #requestsOnExpiredConnections()}), as when a
+         * server's idle timer closes a connection at the moment the client sends on it. Unset, connections are kept.
+         */
+        public Builder keepAlive(Duration idle) {
+            this.keepAlive = requireNotNegative(idle, "keepAlive");
             return this;
         }
 

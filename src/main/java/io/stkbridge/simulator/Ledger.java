@@ -21,6 +21,7 @@ final class Ledger {
     private final AtomicInteger refusedPushes = new AtomicInteger();
     private final Queue<Duration> trickleCuts = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pushRequests = new AtomicInteger();
+    private final AtomicInteger requestsOnExpiredConnections = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final Map<String, AtomicInteger> tokensIssued = new ConcurrentHashMap<>();
     private final AtomicInteger pushesBeingAnswered = new AtomicInteger();
@@ -89,6 +90,14 @@ final class Ledger {
         return maxConcurrentPushes.get();
     }
 
+    void countRequestOnExpiredConnection() {
+        requestsOnExpiredConnections.incrementAndGet();
+    }
+
+    int requestsOnExpiredConnections() {
+        return requestsOnExpiredConnections.get();
+    }
+
     void recordTrickleCut(Duration after) {
         trickleCuts.add(after);
     }
@@ -146,6 +155,7 @@ final class Ledger {
         headerNamesByPath.clear();
         refusedPushes.set(0);
         pushRequests.set(0);
+        requestsOnExpiredConnections.set(0);
         tokenRequests.set(0);
         tokensIssued.clear();
         maxConcurrentPushes.set(pushesBeingAnswered.get());

@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -19,12 +21,23 @@ final class Router implements HttpHandler {
     }
 
     private static final Logger LOG = Logger.getLogger(Router.class.getPackageName());
+    /**
+     * How long past the keep-alive a request on the same client address and port is taken for one on the idle connection.
+     * A client port is free again once its connection is closed (at once, when the server closed it first): much later,
+     * the same address may be another connection's.
+     */
+    private static final Duration SAME_CONNECTION_WITHIN = Duration.ofSeconds(10);
 
     private final Map<String, Map<String, Endpoint>> endpointsByPath = new HashMap<>();
     private final Ledger ledger;
+    /** Null: connections are kept. */
+    private final Duration keepAlive;
+    /** When each open connection (the client's address and port) last had its answer, when keepAlive is set. */
+    private final Map<InetSocketAddress, Long> answeredAtNanos = new ConcurrentHashMap<>();
 
-    Router(Ledger ledger) {
+    Router(Ledger ledger, Duration keepAlive) {
         this.ledger = ledger;
+        this.keepAlive = keepAlive;
     }
 
     Router route(String method, String path, Endpoint endpoint) {
@@ -35,16 +48,37 @@ final class Router implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) {
         long started = System.nanoTime();
+        if (expired(exchange.getRemoteAddress(), started)) {
+            ledger.countRequestOnExpiredConnection();
+            // closing an exchange whose answer was never started closes its connection; the request is not read
+            exchange.close();
+            return;
+        }
         try (exchange) {
             Request request = read(exchange);
             ledger.recordHeaderNames(request.uri().getPath(), request.headers().keySet());
             Reply reply = dispatch(request);
             write(exchange, reply);
+            if (keepAlive != null && reply != Reply.CLOSE_CONNECTION) {
+                answeredAtNanos.put(exchange.getRemoteAddress(), System.nanoTime());
+            }
             LOG.fine(() -> String.format("%s %s -> %d (%d ms)", request.method(), request.uri().getPath(),
                     reply.status(), (System.nanoTime() - started) / 1_000_000));
         } catch (IOException e) {
             LOG.fine(() -> "connection lost while answering: " + e);
         }
+    }
+
+    private boolean expired(InetSocketAddress client, long nowNanos) {
+        if (keepAlive == null) {
+            return false;
+        }
+        Long answeredAt = answeredAtNanos.remove(client);
+        if (answeredAt == null) {
+            return false;
+        }
+        long idle = nowNanos - answeredAt;
+        return idle > keepAlive.toNanos() && idle < keepAlive.toNanos() + SAME_CONNECTION_WITHIN.toNanos();
     }
 
     private Reply dispatch(Request request) {

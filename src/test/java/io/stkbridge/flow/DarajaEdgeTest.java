@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,26 @@ class DarajaEdgeTest {
         assertEquals("PUSH_OUTCOME_UNKNOWN", outcome.path("reason").asText(), answer);
         assertFalse(outcome.path("retryable").asBoolean(), "nobody may push this payment again on a guess");
         assertEquals(1, stack.daraja.pushRequestCount(), answer + ": push requests that reached Daraja");
+    }
+
+    /**
+     * The simulator closes, unread, a request that comes on a connection idle for longer than its keep-alive (2 s), as
+     * a server does when its idle timer meets the client's send. After a quiet spell longer than that, the next push
+     * must go out on a new connection: on the old one it would reach nobody and be UNKNOWN.
+     */
+    @Test
+    void aPushAfterAQuietSpellGoesOutOnANewConnectionNotOnOneTheServerCloses() {
+        assertEquals("SUCCEEDED", firstFinal(stack.pay(100)).path("status").asText());
+        awaitNoAttemptWaiting();
+        Instant quietFrom = Instant.now();
+        Duration quietSpell = TestStack.SIMULATOR_KEEP_ALIVE.plusMillis(500);
+        await(BOUND, "a quiet spell longer than the simulator's keep-alive",
+                () -> Duration.between(quietFrom, Instant.now()).compareTo(quietSpell) > 0);
+        String intentId = stack.pay(101);
+        JsonNode outcome = firstFinal(intentId);
+        assertEquals("SUCCEEDED", outcome.path("status").asText(), outcome.toString());
+        assertEquals(0, stack.daraja.requestsOnExpiredConnections(), "requests sent on connections kept idle too long");
+        assertEquals(2, stack.daraja.pushCount());
     }
 
     @Test

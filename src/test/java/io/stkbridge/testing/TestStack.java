@@ -64,6 +64,7 @@ public final class TestStack implements AutoCloseable {
         kafka = kafkaTls == null ? EmbeddedKafka.start() : kafkaTls.client() == null
                 ? EmbeddedKafka.startWithSaslSsl(kafkaTls.broker()) : EmbeddedKafka.startWithMutualTls(kafkaTls.broker(), kafkaTls.client());
         daraja = simulator()
+                .keepAlive(SIMULATOR_KEEP_ALIVE)
                 .callbackDelay(Duration.ofMillis(150))
                 .slowAnswerDelay(slowAnswerDelay)
                 .tls(tls == null ? null : tls.serverContext())
@@ -86,6 +87,8 @@ public final class TestStack implements AutoCloseable {
                 "camel.component.http.connect-timeout", "1000",
                 "camel.component.http.connection-request-timeout", "1000",
                 "stk.push.interrupted-wait-ms", "6000",
+                // below the simulator's keep-alive, as DARAJA_KEEP_ALIVE_MS must be below Daraja's idle timeout
+                "daraja.keep-alive-ms", String.valueOf(SIMULATOR_KEEP_ALIVE.toMillis() / 2),
                 "daraja.push-connect-retries", "1",
                 "daraja.outage-pause-ms", "200",
                 "daraja.outage-give-up-ms", "1000",
@@ -186,6 +189,12 @@ public final class TestStack implements AutoCloseable {
     }
 
     /** How long Daraja holds its answers to the pushes {@link #crashCuttingOffPushes} crashes into. */
+    /**
+     * Every stack's simulator closes, unread, a request that comes on a connection idle for longer than this (a server's
+     * idle timeout meeting a client's send); the bridge keeps its connections idle for half as long.
+     */
+    public static final Duration SIMULATOR_KEEP_ALIVE = Duration.ofSeconds(2);
+
     public static final Duration HELD_PUSH_ANSWER = Duration.ofSeconds(5);
     /**
      * A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}; the
