@@ -450,7 +450,6 @@ class CrashKillIT {
         return column(ledger, "SELECT order_id FROM stk_attempt WHERE " + where);
     }
 
-    /** The Daraja stand-in of every run: the jar's credentials and shortcode, customers answering after {@code pace}. */
     private static Process start(EmbeddedKafka kafka, DarajaSimulator daraja, Path ledger, Map<String, String> env,
                                  List<Path> logs) throws Exception {
         Path log = Files.createTempFile("stk-crash-" + logs.size() + "-", ".log");
