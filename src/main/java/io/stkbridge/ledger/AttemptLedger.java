@@ -271,9 +271,18 @@ public class AttemptLedger {
         if (update(connection, Sql.of("attempt-set-late-push-answer"), answer.merchantRequestId(), answer.checkoutRequestId(),
                 now, answer.httpStatus(), answer.rawBody(), truncate(answer.requestId(), 64), closed.attemptId(),
                 answer.checkoutRequestId()) == 1) {
-            LOG.warn("Attempt {} was already {} {} when Daraja accepted its push: CheckoutRequestID {} kept, so that its "
-                    + "callback decides or corrects the outcome", closed.attemptId(), closed.status(), reasonOf(closed),
-                    answer.checkoutRequestId());
+            if (closed.status() == Status.UNKNOWN && correctable(closed)) {
+                // its callback may have gone to a process that died meanwhile: Daraja is asked, as for an accepted attempt
+                exactlyOne(update(connection, Sql.of("attempt-schedule-late-query"), schedule.firstQueryAt(now),
+                        schedule.giveUpAt(now), now, closed.attemptId()), "late acceptance queried", closed.attemptId());
+                LOG.warn("Attempt {} was already UNKNOWN {} when Daraja accepted its push: CheckoutRequestID {} kept, so that "
+                        + "its callback or an STK Query corrects the outcome", closed.attemptId(), reasonOf(closed),
+                        answer.checkoutRequestId());
+            } else {
+                LOG.warn("Attempt {} was already {} {} when Daraja accepted its push: CheckoutRequestID {} kept, so that "
+                        + "its callback confirms the outcome", closed.attemptId(), closed.status(), reasonOf(closed),
+                        answer.checkoutRequestId());
+            }
             return load(connection, "attempt-by-id", closed.attemptId()).orElseThrow();
         }
         if (answer.checkoutRequestId() != null && answer.checkoutRequestId().equals(closed.checkoutRequestId())) {
@@ -448,11 +457,7 @@ public class AttemptLedger {
                 }
             }
             if (current.status() != Status.ACCEPTED) {
-                if (finalAnswer != null && finalAnswer.status() != current.status()) {
-                    LOG.warn("Query for attempt {} says {} but the attempt is already {} (source {}): kept in its history",
-                            current.attemptId(), finalAnswer.status(), current.status(), current.source());
-                }
-                return current;
+                return recordQueryOfFinal(connection, current, finalAnswer, now);
             }
             if (finalAnswer != null) {
                 return resolve(connection, current, finalAnswer, Source.QUERY, null);
@@ -472,6 +477,41 @@ public class AttemptLedger {
                     httpStatus == null ? answer : "HTTP " + httpStatus);
             return load(connection, "attempt-by-id", current.attemptId()).orElseThrow();
         });
+    }
+
+    /**
+     * A Query of an attempt already final: forced by an operator, or scheduled because Daraja accepted its push after
+     * it had been published UNKNOWN. Daraja's final answer corrects, once, an UNKNOWN nobody knew (as its callback
+     * would); it never changes an outcome Daraja itself decided. Without a final answer a scheduled query asks again
+     * with backoff until the give-up window has passed, and the attempt stays as it is.
+     */
+    private Attempt recordQueryOfFinal(Connection connection, Attempt current, Resolution finalAnswer, OffsetDateTime now)
+            throws SQLException {
+        String attemptId = current.attemptId();
+        if (finalAnswer != null && finalAnswer.status() != Status.UNKNOWN && current.status() == Status.UNKNOWN
+                && correctable(current)) {
+            LOG.warn("CORRECTION: STK Query says {} (ResultCode {}) for attempt {} after the attempt was published as UNKNOWN "
+                    + "{}: publishing a correction event", finalAnswer.status(), finalAnswer.resultCode(), attemptId,
+                    reasonOf(current));
+            exactlyOne(update(connection, Sql.of("attempt-set-corrected"), attemptId), "corrected", attemptId);
+            return resolve(connection, current, finalAnswer, Source.QUERY, null, true);
+        }
+        if (finalAnswer != null) {
+            if (finalAnswer.status() != current.status()) {
+                LOG.warn("Query for attempt {} says {} but the attempt is already {} (source {}): kept in its history",
+                        attemptId, finalAnswer.status(), current.status(), current.source());
+            }
+            update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);
+            return current;
+        }
+        int queries = queryCount(connection, attemptId);
+        if (schedule.givesUp(current.giveUpAt(), queries + 1, now)) {
+            update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);
+        } else {
+            update(connection, Sql.of("attempt-reschedule-scheduled-query"), schedule.nextQueryAt(queries, now), now,
+                    attemptId);
+        }
+        return current;
     }
 
     private record AwaitingCallback(long callbackId, StkCallback callback, OffsetDateTime receivedAt) {
@@ -598,16 +638,24 @@ public class AttemptLedger {
             for (String attemptId : due) {
                 Attempt attempt = load(connection, "attempt-by-id", attemptId).orElseThrow();
                 if (attempt.status().isFinal()) {
-                    // queried only to verify a success callback: for an attempt whose push answer was lost, with the
-                    // CheckoutRequestID that callback named (decide() refuses one that belongs to another attempt)
+                    // queried to verify a success callback (for an attempt whose push answer was lost, with the
+                    // CheckoutRequestID that callback named: decide() refuses one that belongs to another attempt), or
+                    // because Daraja accepted its push after it was published UNKNOWN
                     List<AwaitingCallback> awaiting = awaitingQuery(connection, attemptId);
                     String checkout = attempt.checkoutRequestId() != null ? attempt.checkoutRequestId()
                             : awaiting.isEmpty() ? null : awaiting.get(awaiting.size() - 1).callback().checkoutRequestId();
                     if (checkout == null || !queryable.test(attempt)) {
                         try (Correlation.Scope ignored = Correlation.scope(attempt)) {
-                            LOG.error("CONFLICT: attempt {} has a success callback awaiting an STK Query but cannot be "
-                                    + "queried (merchant '{}' configured: {}): the success is kept in its history, never "
-                                    + "published; needs review", attemptId, attempt.merchant(), queryable.test(attempt));
+                            if (awaiting.isEmpty()) {
+                                LOG.warn("Attempt {} ({} {}) cannot be queried: merchant '{}' is no longer configured; it "
+                                        + "stays as it is, and its callback still corrects it", attemptId, attempt.status(),
+                                        reasonOf(attempt), attempt.merchant());
+                            } else {
+                                LOG.error("CONFLICT: attempt {} has a success callback awaiting an STK Query but cannot be "
+                                        + "queried (merchant '{}' configured: {}): the success is kept in its history, "
+                                        + "never published; needs review", attemptId, attempt.merchant(),
+                                        queryable.test(attempt));
+                            }
                         }
                         setDispositions(connection, awaiting, CallbackDisposition.UNVERIFIED);
                         update(connection, Sql.of("attempt-set-next-query"), null, now, attemptId);

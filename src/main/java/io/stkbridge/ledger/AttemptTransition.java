@@ -43,8 +43,10 @@ public enum AttemptTransition {
             "no result from a callback or Query within the give-up window; or a result with a ResultCode nobody knows"),
     INVALID(REJECTED, REJECTED, false, "an invalid intent: its row and its outcome are recorded in one transaction"),
     UNKNOWN_CORRECTED_PAID(UNKNOWN, SUCCEEDED, true,
-            "Daraja's success callback, once an STK Query agrees, for an outcome nobody knew"),
-    UNKNOWN_CORRECTED_NOT_PAID(UNKNOWN, FAILED, true, "Daraja's callback, once, for an outcome nobody knew"),
+            "Daraja's success callback once an STK Query agrees, or a Query with ResultCode 0, once, for an outcome "
+                    + "nobody knew"),
+    UNKNOWN_CORRECTED_NOT_PAID(UNKNOWN, FAILED, true,
+            "Daraja's callback or a Query with a failure ResultCode, once, for an outcome nobody knew"),
     QUERY_CORRECTED_PAID(FAILED, SUCCEEDED, true,
             "Daraja's success callback, once a later STK Query agrees, for an outcome a Query decided"),
     QUERY_CORRECTED_NOT_PAID(SUCCEEDED, FAILED, true, "Daraja's callback, once, for an outcome a Query decided"),

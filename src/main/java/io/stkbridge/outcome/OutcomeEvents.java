@@ -29,7 +29,8 @@ public class OutcomeEvents {
 
     /**
      * The one correction an attempt may get: a final outcome that supersedes its earlier final event
-     * ({@code corrects}), when a callback contradicts an outcome that was inferred (Query, UNKNOWN).
+     * ({@code corrects}), when a callback contradicts an outcome that was inferred (Query, UNKNOWN), or a Query's final
+     * answer settles an UNKNOWN.
      */
     public OutcomeEvent correctionOf(Attempt attempt, OffsetDateTime occurredAt) {
         return event(attempt, occurredAt, "CORRECTION", eventId(attempt.attemptId(), "FINAL"), null);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.SocketTimeoutException;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -120,14 +121,35 @@ class StaleAttemptsTest {
         assertEquals("QUERY", outcome.path("source").asText());
     }
 
+    /**
+     * Unknown stays unknown until Daraja says otherwise: after the window it is no longer queried, and once Daraja
+     * answers again an operator's forced query settles it with one correction event.
+     */
     @Test
-    void anAttemptThatNeverResolvesBecomesUnknownNotFailed() {
+    void anAttemptThatNeverResolvesBecomesUnknownNotFailedAndAForcedQueryLaterSettlesIt() throws Exception {
         daraja.dropCallbacks(true);
         String intentId = stack.pay(140);
-        unreachableQueries.add(stack.checkoutOf(intentId, BOUND));
+        String checkout = stack.checkoutOf(intentId, BOUND);
+        unreachableQueries.add(checkout);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("UNKNOWN", outcome.path("status").asText());
         assertEquals("UNRESOLVED", outcome.path("reason").asText());
+
+        unreachableQueries.remove(checkout);
+        long queriesBefore = stack.queriesFor(checkout);
+        HttpResponse<String> forced = stack.post("/api/attempts/" + checkout + "/query", "",
+                Map.of("X-Api-Key", TestStack.OPERATOR_KEY));
+        assertEquals(200, forced.statusCode(), forced.body());
+        assertTrue(forced.body().contains("\"status\":\"SUCCEEDED\""), forced.body());
+        assertEquals(queriesBefore + 1, stack.queriesFor(checkout), "one query reached Daraja");
+        await(BOUND, "the correction event", () -> outcomes.eventsOf(intentId).stream()
+                .anyMatch(e -> e.path("correction").asBoolean()));
+        List<JsonNode> events = outcomes.eventsOf(intentId);
+        JsonNode correction = events.get(events.size() - 1);
+        assertEquals("SUCCEEDED", correction.path("status").asText(), correction.toString());
+        assertEquals("QUERY", correction.path("source").asText());
+        assertEquals(outcome.path("eventId").asText(), correction.path("corrects").asText());
+        assertEquals(3, events.size(), "ACCEPTED, UNKNOWN, the correction: " + events);
     }
 
     @Test
