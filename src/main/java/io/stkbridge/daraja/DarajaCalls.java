@@ -8,6 +8,8 @@ import io.stkbridge.Correlation;
 import io.stkbridge.ledger.Attempt;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +19,8 @@ import java.util.Map;
  * Password/Timestamp, its bearer token, renewing a refused token, and reading the answer.
  */
 public class DarajaCalls {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DarajaCalls.class);
 
     static final String AUTHORIZATION = "Authorization";
     /** The property that says what asked for a query (the stk-query route's callers set it): SWEEP, HTTP or KAFKA. */
@@ -99,8 +103,16 @@ public class DarajaCalls {
         return PushAnswer.read(status(exchange), exchange.getMessage().getBody(String.class));
     }
 
-    public QueryAnswer readQuery(Exchange exchange) {
-        return QueryAnswer.read(status(exchange), exchange.getMessage().getBody(String.class));
+    public QueryAnswer readQuery(Attempt attempt, Exchange exchange) {
+        QueryAnswer answer = QueryAnswer.read(status(exchange), exchange.getMessage().getBody(String.class),
+                attempt.checkoutRequestId());
+        String other = answer.otherCheckoutRequestId(attempt.checkoutRequestId());
+        if (other != null) {
+            LOG.error("STK Query for attempt {} (CheckoutRequestID {}) was answered about another payment, CheckoutRequestID "
+                    + "{}: the answer decides nothing, and the attempt is asked again", attempt.attemptId(),
+                    attempt.checkoutRequestId(), other);
+        }
+        return answer;
     }
 
     private static int status(Exchange exchange) {

@@ -1,5 +1,6 @@
 package io.stkbridge.daraja;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.stkbridge.outcome.Resolution;
 import io.stkbridge.outcome.Status;
 
@@ -11,11 +12,18 @@ public record QueryAnswer(Kind kind, boolean tokenRefused, Resolution resolution
 
     public enum Kind { FINAL, PENDING, RETRY }
 
-    public static QueryAnswer read(int httpStatus, String body) {
+    /**
+     * Daraja's answer to a query for {@code askedCheckoutRequestId}. An answer that names another CheckoutRequestID is
+     * about another payment: it decides nothing here (RETRY, asked again), whatever its ResultCode.
+     */
+    public static QueryAnswer read(int httpStatus, String body, String askedCheckoutRequestId) {
         var node = DarajaError.readTree(body);
         DarajaError error = DarajaError.parse(body);
         if (error.isTokenRejection(httpStatus)) {
             return new QueryAnswer(Kind.RETRY, true, null, httpStatus, body);
+        }
+        if (answersAnother(node, askedCheckoutRequestId)) {
+            return new QueryAnswer(Kind.RETRY, false, null, httpStatus, body);
         }
         if (httpStatus == 200 && node.hasNonNull("ResultCode")) {
             return ResultCodes.resolve(node.get("ResultCode").asText(), node.path("ResultDesc").asText(""))
@@ -26,6 +34,18 @@ public record QueryAnswer(Kind kind, boolean tokenRefused, Resolution resolution
             return new QueryAnswer(Kind.PENDING, false, null, httpStatus, body);
         }
         return new QueryAnswer(Kind.RETRY, false, null, httpStatus, body);
+    }
+
+    /** The CheckoutRequestID the answer names, when it names another than the one asked; null otherwise. */
+    public String otherCheckoutRequestId(String askedCheckoutRequestId) {
+        JsonNode node = DarajaError.readTree(body);
+        return answersAnother(node, askedCheckoutRequestId) ? node.get("CheckoutRequestID").asText() : null;
+    }
+
+    private static boolean answersAnother(JsonNode node, String askedCheckoutRequestId) {
+        JsonNode named = node.get("CheckoutRequestID");
+        return named != null && named.isValueNode() && !named.asText().isEmpty()
+                && !named.asText().equals(askedCheckoutRequestId);
     }
 
     public boolean isFinal() {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 import static io.stkbridge.testing.OutcomeCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,19 +38,31 @@ class StaleAttemptsTest {
     static OutcomeCollector outcomes;
     /** CheckoutRequestIDs whose queries fail as if the connection timed out. */
     static final Set<String> unreachableQueries = ConcurrentHashMap.newKeySet();
+    /** CheckoutRequestIDs whose query answers come back naming another payment's. */
+    static final Set<String> misroutedQueries = ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void start() throws Exception {
         stack = TestStack.start(TestStack.FAST_SWEEPER);
         daraja = stack.daraja;
         outcomes = stack.outcomes;
-        AdviceWith.adviceWith(stack.app.context(), "stk-query", route -> route.weaveById("call-stk-query").before()
-                .process(exchange -> {
-                    String body = exchange.getMessage().getBody(String.class);
-                    if (unreachableQueries.stream().anyMatch(body::contains)) {
-                        throw new SocketTimeoutException("Read timed out (injected)");
+        AdviceWith.adviceWith(stack.app.context(), "stk-query", route -> {
+            route.weaveById("call-stk-query").before().process(exchange -> {
+                String body = exchange.getMessage().getBody(String.class);
+                if (unreachableQueries.stream().anyMatch(body::contains)) {
+                    throw new SocketTimeoutException("Read timed out (injected)");
+                }
+            });
+            // Daraja's answer as a misrouting gateway would hand it over: about another payment
+            route.weaveById("call-stk-query").after().process(exchange -> {
+                String answer = exchange.getMessage().getBody(String.class);
+                for (String checkout : misroutedQueries) {
+                    if (answer != null && answer.contains(checkout)) {
+                        exchange.getMessage().setBody(answer.replace(checkout, "ws_CO_someone_else"));
                     }
-                }));
+                }
+            });
+        });
     }
 
     @AfterAll
@@ -63,6 +76,7 @@ class StaleAttemptsTest {
         daraja.queryPendingAs4999(false);
         daraja.callbackDelay(Duration.ofMillis(150));
         unreachableQueries.clear();
+        misroutedQueries.clear();
     }
 
     @Test
@@ -109,13 +123,30 @@ class StaleAttemptsTest {
 
     @Test
     void queryTransportErrorsAreRetriedAndNeverFail() {
+        undecidedWhileItsQueriesAreSpoiled(130, unreachableQueries, "a few failed queries",
+                checkout -> failedQueriesInLedger(checkout) >= 3);
+    }
+
+    @Test
+    void aQueryAnswerAboutAnotherPaymentDecidesNothing() {
+        undecidedWhileItsQueriesAreSpoiled(160, misroutedQueries, "final answers about another payment",
+                checkout -> daraja.queries().stream()
+                        .filter(q -> q.checkoutRequestId().equals(checkout) && "0".equals(q.resultCode())).count() >= 2);
+    }
+
+    /**
+     * A payment whose callback is lost and whose queries are spoiled (its CheckoutRequestID in {@code spoiled}) until
+     * {@code spoiledEnough}: nothing is decided meanwhile; once its queries are no longer spoiled, a Query decides it.
+     */
+    private static void undecidedWhileItsQueriesAreSpoiled(int amount, Set<String> spoiled, String what,
+                                                           Predicate<String> spoiledEnough) {
         daraja.dropCallbacks(true);
-        String intentId = stack.pay(130);
+        String intentId = stack.pay(amount);
         String checkout = stack.checkoutOf(intentId, BOUND);
-        unreachableQueries.add(checkout);
-        await(BOUND, "a few failed queries", () -> failedQueriesInLedger(checkout) >= 3);
-        assertEquals(1, outcomes.eventsOf(intentId).size(), "still only ACCEPTED");
-        unreachableQueries.remove(checkout);
+        spoiled.add(checkout);
+        await(BOUND, what, () -> spoiledEnough.test(checkout));
+        assertEquals(1, outcomes.eventsOf(intentId).size(), "still only ACCEPTED: " + outcomes.eventsOf(intentId));
+        spoiled.remove(checkout);
         JsonNode outcome = outcomes.awaitFinal(intentId, BOUND);
         assertEquals("SUCCEEDED", outcome.path("status").asText());
         assertEquals("QUERY", outcome.path("source").asText());

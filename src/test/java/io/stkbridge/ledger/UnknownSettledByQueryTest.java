@@ -40,12 +40,8 @@ class UnknownSettledByQueryTest {
     static QueryAnswer queryAnswer(String checkoutRequestId, String resultCode) {
         return QueryAnswer.read(200, "{\"ResponseCode\":\"0\",\"ResponseDescription\":\"The service request has been accepted "
                 + "successsfully\",\"MerchantRequestID\":\"m-1\",\"CheckoutRequestID\":\"" + checkoutRequestId
-                + "\",\"ResultCode\":\"" + resultCode + "\",\"ResultDesc\":\"Daraja says " + resultCode + "\"}");
-    }
-
-    static QueryAnswer beingProcessed() {
-        return QueryAnswer.read(500, "{\"requestId\":\"r-1\",\"errorCode\":\"500.001.1001\","
-                + "\"errorMessage\":\"The transaction is being processed\"}");
+                + "\",\"ResultCode\":\"" + resultCode + "\",\"ResultDesc\":\"Daraja says " + resultCode + "\"}",
+                checkoutRequestId);
     }
 
     /** The attempt's outbox events, in order: their status, and "correction" for a correction. */
@@ -104,7 +100,7 @@ class UnknownSettledByQueryTest {
             // the callback went to the process that was frozen, and is lost: the sweeper asks Daraja
             clock.advance(FIRST_QUERY.plusSeconds(1));
             assertEquals(List.of("thawed ws_CO_thawed"), dueForQuery(attempts));
-            attempts.recordQueryAnswer(late, beingProcessed(), "SWEEP");
+            attempts.recordQueryAnswer(late, UnresolvedAfterTriesTest.BEING_PROCESSED, "SWEEP");
             assertEquals("UNKNOWN PUSH_INTERRUPTED final", outcome(ledger, "thawed"));
             assertEquals(List.of(), dueForQuery(attempts), "asked again only after the backoff");
             clock.advance(LONGEST_BACKOFF);

@@ -25,7 +25,7 @@ class UnresolvedAfterTriesTest {
     static final Duration RETRY_MAX = Duration.ofMinutes(2);
     static final int MIN_TRIES = 5;
     static final QueryAnswer BEING_PROCESSED = QueryAnswer.read(500,
-            "{\"errorCode\":\"500.001.1001\",\"errorMessage\":\"The transaction is being processed\"}");
+            "{\"errorCode\":\"500.001.1001\",\"errorMessage\":\"The transaction is being processed\"}", null);
 
     @ParameterizedTest
     @ValueSource(strings = {"H2", "PostgreSQL"})
