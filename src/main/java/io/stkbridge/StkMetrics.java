@@ -30,7 +30,7 @@ public class StkMetrics {
             "stk.outcomes.published", "Outcome events published to Kafka, by status and reason",
             "stk.callbacks.received", "Daraja callbacks received: accepted, rejected (403/400), unmatched, error (500)",
             "stk.daraja.token.refreshes", "OAuth tokens fetched from Daraja, per merchant",
-            "stk.queries.answered", "STK Queries by answer: FINAL, PENDING, RETRY, NO_ANSWER",
+            "stk.queries.answered", "STK Queries by answer: FINAL, PENDING, RETRY, OTHER_PAYMENT, NO_ANSWER",
             "stk.pushes", "STK Pushes sent, by what they came to: ACCEPTED, REJECTED, FAILED, UNKNOWN, DEFERRED",
             "stk.dead.letters", "Records sent to the dead-letter topic, by reason (PROCESSING_FAILED_REPEATEDLY: alert)");
     static final String NONE = "none";

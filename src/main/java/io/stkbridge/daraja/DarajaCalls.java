@@ -106,11 +106,10 @@ public class DarajaCalls {
     public QueryAnswer readQuery(Attempt attempt, Exchange exchange) {
         QueryAnswer answer = QueryAnswer.read(status(exchange), exchange.getMessage().getBody(String.class),
                 attempt.checkoutRequestId());
-        String other = answer.otherCheckoutRequestId(attempt.checkoutRequestId());
-        if (other != null) {
+        if (answer.kind() == QueryAnswer.Kind.OTHER_PAYMENT) {
             LOG.error("STK Query for attempt {} (CheckoutRequestID {}) was answered about another payment, CheckoutRequestID "
                     + "{}: the answer decides nothing, and the attempt is asked again", attempt.attemptId(),
-                    attempt.checkoutRequestId(), other);
+                    attempt.checkoutRequestId(), answer.namedCheckoutRequestId());
         }
         return answer;
     }

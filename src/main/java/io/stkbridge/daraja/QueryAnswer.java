@@ -10,11 +10,12 @@ import io.stkbridge.outcome.Status;
  */
 public record QueryAnswer(Kind kind, boolean tokenRefused, Resolution resolution, int httpStatus, String body) {
 
-    public enum Kind { FINAL, PENDING, RETRY }
+    /** OTHER_PAYMENT: the answer names another CheckoutRequestID than the one asked; asked again, like RETRY. */
+    public enum Kind { FINAL, PENDING, RETRY, OTHER_PAYMENT }
 
     /**
      * Daraja's answer to a query for {@code askedCheckoutRequestId}. An answer that names another CheckoutRequestID is
-     * about another payment: it decides nothing here (RETRY, asked again), whatever its ResultCode.
+     * about another payment: it decides nothing here (OTHER_PAYMENT, asked again), whatever its ResultCode.
      */
     public static QueryAnswer read(int httpStatus, String body, String askedCheckoutRequestId) {
         var node = DarajaError.readTree(body);
@@ -23,7 +24,7 @@ public record QueryAnswer(Kind kind, boolean tokenRefused, Resolution resolution
             return new QueryAnswer(Kind.RETRY, true, null, httpStatus, body);
         }
         if (answersAnother(node, askedCheckoutRequestId)) {
-            return new QueryAnswer(Kind.RETRY, false, null, httpStatus, body);
+            return new QueryAnswer(Kind.OTHER_PAYMENT, false, null, httpStatus, body);
         }
         if (httpStatus == 200 && node.hasNonNull("ResultCode")) {
             return ResultCodes.resolve(node.get("ResultCode").asText(), node.path("ResultDesc").asText(""))
@@ -36,10 +37,9 @@ public record QueryAnswer(Kind kind, boolean tokenRefused, Resolution resolution
         return new QueryAnswer(Kind.RETRY, false, null, httpStatus, body);
     }
 
-    /** The CheckoutRequestID the answer names, when it names another than the one asked; null otherwise. */
-    public String otherCheckoutRequestId(String askedCheckoutRequestId) {
-        JsonNode node = DarajaError.readTree(body);
-        return answersAnother(node, askedCheckoutRequestId) ? node.get("CheckoutRequestID").asText() : null;
+    /** The CheckoutRequestID an OTHER_PAYMENT answer names. */
+    public String namedCheckoutRequestId() {
+        return DarajaError.readTree(body).path("CheckoutRequestID").asText(null);
     }
 
     private static boolean answersAnother(JsonNode node, String askedCheckoutRequestId) {
