@@ -293,7 +293,11 @@ public final class DarajaSimulator implements AutoCloseable {
         settings.duplicateCallbacks(duplicate);
     }
 
-    /** Every push answer (any status) is held back this long; the push is registered before the wait. */
+    /**
+     * Every push answer (any status) is held back this long after its request came; the push is registered before the
+     * wait. A change applies to the answers being held too: set longer, they wait longer; set shorter, those past it
+     * are answered at once (so a test can hold answers until it releases them).
+     */
     public void pushLatency(Duration latency) {
         settings.pushLatency(requireNotNegative(latency, "pushLatency"));
     }

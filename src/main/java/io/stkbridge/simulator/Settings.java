@@ -2,6 +2,7 @@ package io.stkbridge.simulator;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** The fixed configuration plus the toggles tests flip at run time (reset restores the built values). */
 final class Settings {
@@ -15,6 +16,7 @@ final class Settings {
 
     private volatile Duration callbackDelay;
     private volatile Duration pushLatency;
+    private final Object pushLatencyChange = new Object();
     private volatile boolean dropCallbacks;
     private volatile boolean duplicateCallbacks;
     private volatile boolean queryPendingAs4999;
@@ -35,7 +37,7 @@ final class Settings {
 
     void resetToggles() {
         callbackDelay = initialCallbackDelay;
-        pushLatency = Duration.ZERO;
+        pushLatency(Duration.ZERO);
         dropCallbacks = false;
         duplicateCallbacks = false;
         queryPendingAs4999 = initialQueryPendingAs4999;
@@ -101,8 +103,31 @@ final class Settings {
         return pushLatency;
     }
 
+    /** A push's answer waits out the latency as it is when the wait ends: set meanwhile, it applies at once. */
     void pushLatency(Duration latency) {
-        pushLatency = latency;
+        synchronized (pushLatencyChange) {
+            pushLatency = latency;
+            pushLatencyChange.notifyAll();
+        }
+    }
+
+    /**
+     * Until the push latency has passed since {@code receivedNanos} ({@link System#nanoTime()} when the push came), the
+     * latency read as it is now: set longer meanwhile, the answer waits longer; set shorter, one past it goes at once.
+     * Returns at once when interrupted (the simulator closing).
+     */
+    void holdPushAnswer(long receivedNanos) {
+        synchronized (pushLatencyChange) {
+            long left;
+            while ((left = pushLatency.toNanos() - (System.nanoTime() - receivedNanos)) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(pushLatencyChange, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     boolean dropCallbacks() {

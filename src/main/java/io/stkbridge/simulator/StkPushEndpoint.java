@@ -32,6 +32,7 @@ final class StkPushEndpoint implements Router.Endpoint {
 
     @Override
     public Reply answer(Request request) {
+        long received = System.nanoTime();
         ledger.pushStarted();
         try {
             Reply reply;
@@ -40,7 +41,7 @@ final class StkPushEndpoint implements Router.Endpoint {
             } catch (DarajaError refusal) {
                 reply = refusal.reply();
             }
-            Pause.of(settings.pushLatency());
+            settings.holdPushAnswer(received);
             return reply;
         } finally {
             ledger.pushFinished();

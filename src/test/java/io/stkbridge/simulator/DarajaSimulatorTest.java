@@ -172,6 +172,35 @@ class DarajaSimulatorTest {
         assertTrue(sent.delivered());
     }
 
+    /** A test can hold push answers until it lets them go: a latency set while an answer waits applies to it. */
+    @Test
+    void aPushAnswerHeldByTheLatencyIsReleasedWhenTheLatencyIsLowered() throws Exception {
+        simulator.pushLatency(Duration.ofMinutes(10));
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> answer = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return push(paybill(10));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (simulator.pushes().isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, simulator.pushes().size(), "registered before its answer is held");
+        // a request of its own, answered meanwhile: by then the push's thread has long gone on to hold its answer
+        String checkoutId = simulator.pushes().get(0).checkoutRequestId();
+        assertError(post("/mpesa/stkpushquery/v1/query", token(), query(checkoutId).toString()), 500,
+                "500.001.1001", "The transaction is being processed");
+        assertEquals(1, simulator.pushesBeingAnswered(), "the push is held");
+        assertTrue(!answer.isDone(), "no answer while held");
+
+        simulator.pushLatency(Duration.ZERO);
+        assertEquals(200, answer.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        assertEquals(0, simulator.pushesBeingAnswered());
+    }
+
     @Test
     void failureAmountIsCalledBackWithoutMetadata() throws Exception {
         String checkoutId = acceptedCheckoutId(paybill(1032));

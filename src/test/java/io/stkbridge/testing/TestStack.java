@@ -188,14 +188,16 @@ public final class TestStack implements AutoCloseable {
         restartApp();
     }
 
-    /** How long Daraja holds its answers to the pushes {@link #crashCuttingOffPushes} crashes into. */
     /**
      * Every stack's simulator closes, unread, a request that comes on a connection idle for longer than this (a server's
      * idle timeout meeting a client's send); the bridge keeps its connections idle for half as long.
      */
     public static final Duration SIMULATOR_KEEP_ALIVE = Duration.ofSeconds(2);
 
+    /** A push latency that holds pushes long enough for a crash test to send the rest of its intents meanwhile. */
     public static final Duration HELD_PUSH_ANSWER = Duration.ofSeconds(5);
+    /** What {@link #crashCuttingOffPushes} sets: Daraja answers nothing until the crash is over and it lowers it. */
+    private static final Duration HELD_UNTIL_RELEASED = Duration.ofMinutes(10);
     /**
      * A read timeout well above {@link #HELD_PUSH_ANSWER}, for stacks that crash with {@link #crashCuttingOffPushes}; the
      * pushes the crash cuts off wait for their callback a little longer than a push can wait for its answer (22 s).
@@ -220,24 +222,28 @@ public final class TestStack implements AutoCloseable {
 
     /**
      * Crashes stk-bridge ({@link StkBridgeInstance#crash()}) while pushes are under way, so that the crash really cuts
-     * them off: Daraja holds its answers ({@link #HELD_PUSH_ANSWER}, longer than the crash's one second of drain) until
-     * at least {@code atLeast} pushes wait for theirs (set {@link DarajaSimulator#pushLatency} to it before sending the
-     * intents, if the pushes could all be over before this is called), then the bridge is crashed. Returns what the ledger shows once
-     * the bridge has stopped (its pools are closed then, so nothing it does later is recorded); Daraja answers later
-     * pushes after {@code latencyAfterwards}. The bridge stays down: {@link #restartApp()}. Needs a read timeout above
-     * the held answers ({@link #READ_TIMEOUT_ABOVE_HELD_ANSWERS}), or the pushes would time out instead.
+     * them off: Daraja holds every push answer from now until the crash is over, so at least {@code atLeast} pushes it
+     * accepted wait for theirs when the bridge is crashed (set {@link DarajaSimulator#pushLatency} to
+     * {@link #HELD_PUSH_ANSWER} before sending the intents, if the pushes could all be over before this is called).
+     * Returns what the ledger shows once the bridge has stopped (its pools are closed then, so nothing it does later is
+     * recorded). Then Daraja answers the held pushes, to the stopped bridge, and later ones after
+     * {@code latencyAfterwards}. The bridge stays down: {@link #restartApp()}. Needs a read timeout above the held answers
+     * ({@link #READ_TIMEOUT_ABOVE_HELD_ANSWERS}), or the pushes would time out instead.
      */
     public CutOff crashCuttingOffPushes(int atLeast, Duration latencyAfterwards) {
         long readTimeoutMs = Long.parseLong(appProperties.get("camel.component.http.so-timeout"));
         if (readTimeoutMs < 2 * HELD_PUSH_ANSWER.toMillis()) {
             throw new IllegalStateException("the read timeout (" + readTimeoutMs + " ms) must be well above the held answers");
         }
-        daraja.pushLatency(HELD_PUSH_ANSWER);
-        // counted from after the switch: requests that came before it are answered at the old pace and may all be over
-        // by the crash (then it cuts nothing off); those after it are held
-        int requestsBefore = daraja.pushRequestCount();
-        OutcomeCollector.await(Duration.ofSeconds(60), atLeast + " pushes to wait for their held answers",
-                () -> daraja.pushRequestCount() >= requestsBefore + atLeast && daraja.pushesBeingAnswered() >= atLeast);
+        // held until the crash is over, however long the stop takes: with a fixed hold (5 s) a stop that took 5.8 s in CI
+        // could let Daraja's answers through to be recorded while the bridge was still stopping
+        daraja.pushLatency(HELD_UNTIL_RELEASED);
+        // only pushes Daraja accepted (registered) count: a refused request (a busy re-send, an invalid field) is held as
+        // long, but the crash cuts off no push with it; a crash while only such requests were held left no pushed
+        // attempt PENDING_PUSH (seen in CI)
+        int acceptedBefore = daraja.pushes().size();
+        OutcomeCollector.await(Duration.ofSeconds(60), atLeast + " accepted pushes to wait for their held answers",
+                () -> daraja.pushes().size() >= acceptedBefore + atLeast && daraja.pushesBeingAnswered() >= atLeast);
         String states = "SELECT intent_id, order_id, status, reason FROM stk_attempt";
         List<List<String>> before = ledgerRows(states);
         app.crash();
