@@ -647,9 +647,10 @@ public class AttemptLedger {
                     if (checkout == null || !queryable.test(attempt)) {
                         try (Correlation.Scope ignored = Correlation.scope(attempt)) {
                             if (awaiting.isEmpty()) {
-                                LOG.warn("Attempt {} ({} {}) cannot be queried: merchant '{}' is no longer configured; it "
-                                        + "stays as it is, and its callback still corrects it", attemptId, attempt.status(),
-                                        reasonOf(attempt), attempt.merchant());
+                                LOG.warn("Attempt {} ({} {}) cannot be queried (CheckoutRequestID {}, merchant '{}' "
+                                        + "configured: {}): it stays as it is, and its callback still corrects it",
+                                        attemptId, attempt.status(), reasonOf(attempt), checkout, attempt.merchant(),
+                                        queryable.test(attempt));
                             } else {
                                 LOG.error("CONFLICT: attempt {} has a success callback awaiting an STK Query but cannot be "
                                         + "queried (merchant '{}' configured: {}): the success is kept in its history, "
