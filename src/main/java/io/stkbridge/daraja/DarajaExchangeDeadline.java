@@ -26,12 +26,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * bound is the push's lease on the attempt whose send boundary it crossed: the sweeper makes an attempt whose push has no
  * recorded answer UNKNOWN {@code PUSH_INTERRUPTED} at the same moment. It is not the answer deadline (the three timeouts
  * together), past which the sweeper may decide the attempt from a stored callback: a push still reading its answer then
- * has that answer kept beside the outcome, and cutting it there would only make it UNKNOWN, as would a deadline that
- * fires at once when a process frozen past it wakes up with its answer waiting in the socket. A cancelled push failed
+ * has that answer kept beside the outcome, and cutting it there would only make it UNKNOWN. A process frozen past the
+ * deadline (a long GC pause, a stalled VM) wakes with the cut overdue and the answer perhaps waiting in its socket: the
+ * cut then waits {@link #WAKE_GRACE} more, so that an answer already there is read (its CheckoutRequestID lets a Query
+ * or the callback settle the payment) rather than thrown away. A cancelled push failed
  * after its request may have gone out, so it is never sent again. The failure a cut causes is a
  * {@link DarajaCallCutException}, so that the outcome and the logs say the call was cut, not that a socket was closed.
  */
 public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoCloseable {
+
+    /** A cut this late is taken for a process that was frozen: the call gets this long to read what came meanwhile. */
+    static final Duration WAKE_GRACE = Duration.ofSeconds(2);
 
     private final long deadlineMillis;
     private final ScheduledThreadPoolExecutor timer;
@@ -65,24 +70,20 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
         if (!(scope.originalRequest instanceof Cancellable call)) {
             return chain.proceed(request, scope);
         }
-        AtomicBoolean cutAtDeadline = new AtomicBoolean();
-        ScheduledFuture<?> cut = timer.schedule(() -> {
-            cutAtDeadline.set(true);
-            call.cancel();
-        }, deadlineMillis, TimeUnit.MILLISECONDS);
+        Cut cut = new Cut(call);
         ClassicHttpResponse response;
         try {
             response = chain.proceed(request, scope);
         } catch (IOException failure) {
-            cut.cancel(false);
-            throw explained(failure, cutAtDeadline);
+            cut.cancel();
+            throw explained(failure, cut);
         } catch (HttpException | RuntimeException failure) {
-            cut.cancel(false);
+            cut.cancel();
             throw failure;
         }
         HttpEntity body = response.getEntity();
         if (body == null) {
-            cut.cancel(false);
+            cut.cancel();
         } else {
             // the body is read after the chain returns: the deadline holds until it is closed
             response.setEntity(new HttpEntityWrapper(body) {
@@ -94,7 +95,7 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
                             try {
                                 return super.read();
                             } catch (IOException failure) {
-                                throw explained(failure, cutAtDeadline);
+                                throw explained(failure, cut);
                             }
                         }
 
@@ -103,7 +104,7 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
                             try {
                                 return super.read(buffer, offset, length);
                             } catch (IOException failure) {
-                                throw explained(failure, cutAtDeadline);
+                                throw explained(failure, cut);
                             }
                         }
                     };
@@ -114,7 +115,7 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
                     try {
                         super.close();
                     } finally {
-                        cut.cancel(false);
+                        cut.cancel();
                     }
                 }
             });
@@ -122,7 +123,51 @@ public final class DarajaExchangeDeadline implements HttpClientConfigurer, AutoC
         return response;
     }
 
-    private IOException explained(IOException failure, AtomicBoolean cutAtDeadline) {
-        return cutAtDeadline.get() ? new DarajaCallCutException(deadlineMillis, failure) : failure;
+    private IOException explained(IOException failure, Cut cut) {
+        return cut.made() ? new DarajaCallCutException(deadlineMillis, failure) : failure;
+    }
+
+    /** The cut of one call at the deadline, or {@link #WAKE_GRACE} after it when it comes late (the process was frozen). */
+    private final class Cut {
+
+        private final Cancellable call;
+        private final long dueNanos;
+        private final AtomicBoolean made = new AtomicBoolean();
+        private volatile boolean cancelled;
+        private volatile ScheduledFuture<?> scheduled;
+
+        Cut(Cancellable call) {
+            this.call = call;
+            this.dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+            this.scheduled = timer.schedule(this::atDeadline, deadlineMillis, TimeUnit.MILLISECONDS);
+        }
+
+        private void atDeadline() {
+            if (System.nanoTime() - dueNanos > WAKE_GRACE.toNanos()) {
+                scheduled = timer.schedule(this::make, WAKE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                if (cancelled) {
+                    scheduled.cancel(false);
+                }
+                return;
+            }
+            make();
+        }
+
+        private void make() {
+            if (!cancelled) {
+                made.set(true);
+                call.cancel();
+            }
+        }
+
+        boolean made() {
+            return made.get();
+        }
+
+        /** The call ended (answered, failed, or its body closed) before its cut. */
+        void cancel() {
+            cancelled = true;
+            scheduled.cancel(false);
+        }
     }
 }

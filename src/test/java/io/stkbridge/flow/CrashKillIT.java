@@ -102,10 +102,7 @@ class CrashKillIT {
              DarajaSimulator daraja = PackagedJar.simulator(CUSTOMER_PACE)) {
             daraja.start();
             daraja.pushLatency(Duration.ofMillis(400));
-            Map<String, String> env = new java.util.HashMap<>(ENV);
-            env.put("STK_DB_URL", pg.appUrl());
-            env.put("STK_DB_USER", pg.user());
-            env.put("STK_DB_PASSWORD", pg.password());
+            Map<String, String> env = postgresEnv(pg);
             env.put(INTERRUPTED_PUSH_WAIT, "45000");
             killAndRestartUnderLoad(kafka, daraja, Files.createTempDirectory("stk-crash-unused"), env,
                     Math.max(1, KILLS - 1), pg::connection);
@@ -279,6 +276,57 @@ class CrashKillIT {
         }
     }
 
+    /**
+     * One instance on PostgreSQL, frozen (SIGSTOP: a long GC pause, a stalled VM) right after it sent five pushes, for
+     * longer than the callback wait (STK_INTERRUPTED_PUSH_WAIT_MS, the deadline of every Daraja call) plus its grace;
+     * Daraja answers the pushes meanwhile, into its sockets. Woken (SIGCONT), it reads those answers rather than cutting
+     * the calls at their overdue deadline: every attempt keeps its CheckoutRequestID. With every callback lost, an STK
+     * Query then settles each payment: SUCCEEDED, directly or as the correction of the UNKNOWN PUSH_INTERRUPTED its
+     * sweeper may have published on waking. Cut, an attempt would stay UNKNOWN for good: nothing could be asked about it.
+     */
+    @Test
+    void onPostgresqlAProcessFrozenPastTheCallbackWaitReadsTheAnswersThatCameMeanwhile() throws Exception {
+        try (PostgresSchemas pg = PostgresSchemas.createOrSkip();
+             EmbeddedKafka kafka = EmbeddedKafka.start();
+             DarajaSimulator daraja = PackagedJar.simulator(Duration.ofMillis(150))) {
+            daraja.start();
+            daraja.dropCallbacks(true);
+            daraja.pushLatency(Duration.ofMinutes(10));         // held until the process is frozen
+            Map<String, String> env = postgresEnv(pg);
+            // no push times out before the freeze (1 s + 1 s + 8 s), and the callback wait is just above that
+            env.put("DARAJA_READ_TIMEOUT_MS", "8000");
+            Duration callbackWait = Duration.ofSeconds(12);
+            env.put(INTERRUPTED_PUSH_WAIT, String.valueOf(callbackWait.toMillis()));
+            List<Path> logs = new ArrayList<>();
+            Process bridge = start(kafka, daraja, Files.createTempDirectory("stk-crash-unused"), env, logs);
+            try (OutcomeCollector outcomes = new OutcomeCollector(kafka.bootstrapServers(), "shop.payments.outcomes");
+                 IntentPublisher intents = new IntentPublisher(kafka.bootstrapServers(), "shop.payments.intents")) {
+                Map<String, Integer> amounts = publish(intents, "FW", 5, i -> 10 + i);
+                OutcomeCollector.await(BOUND, "the five pushes at the simulator, their answers held",
+                        () -> daraja.pushes().size() == amounts.size());
+                signal(bridge, "STOP");
+                long frozenAt = System.nanoTime();
+                daraja.pushLatency(Duration.ZERO);
+                // the freeze is the scenario: it must outlast the callback wait and the grace a late cut gives
+                Duration freeze = callbackWait.plus(Duration.ofSeconds(5));
+                OutcomeCollector.await(BOUND, "a freeze of " + freeze, () -> System.nanoTime() - frozenAt > freeze.toNanos());
+                signal(bridge, "CONT");
+                for (String orderId : amounts.keySet()) {
+                    OutcomeCollector.await(BOUND, () -> "crash-" + orderId + " settled SUCCEEDED (its events: "
+                            + outcomes.eventsOf("crash-" + orderId) + ")\n" + logsOf(logs), () -> {
+                        JsonNode outcome = OutcomeCollector.effective(outcomes.distinctEventsOf("crash-" + orderId));
+                        return outcome != null && "SUCCEEDED".equals(outcome.path("status").asText());
+                    });
+                }
+                assertEquals(Set.of(), orders(pg::connection, "checkout_request_id IS NULL"),
+                        "attempts whose push answer was lost on waking");
+                assertEquals(amounts.size(), daraja.pushRequestCount(), "one push per intent");
+            } finally {
+                stop(bridge);
+            }
+        }
+    }
+
     private static final String QUERY_CLAIMS_OF_KILLED =
             "claimed_by = 'crash-a' AND claimed_until > CURRENT_TIMESTAMP AND status = 'ACCEPTED'";
     private static final String OUTBOX_CLAIMS_OF_KILLED = "SELECT event_id FROM stk_outbox WHERE claimed_by = 'crash-a'"
@@ -307,11 +355,17 @@ class CrashKillIT {
     /** The env var of the callback wait: how long a push that started without a recorded answer waits before UNKNOWN. */
     private static final String INTERRUPTED_PUSH_WAIT = "STK_INTERRUPTED_PUSH_WAIT_MS";
 
-    private static Map<String, String> twoInstanceEnv(PostgresSchemas pg) {
+    /** {@link #ENV} on the throw-away schema's ledger. */
+    private static Map<String, String> postgresEnv(PostgresSchemas pg) {
         Map<String, String> env = new java.util.HashMap<>(ENV);
         env.put("STK_DB_URL", pg.appUrl());
         env.put("STK_DB_USER", pg.user());
         env.put("STK_DB_PASSWORD", pg.password());
+        return env;
+    }
+
+    private static Map<String, String> twoInstanceEnv(PostgresSchemas pg) {
+        Map<String, String> env = postgresEnv(pg);
         // a dead or frozen instance's claims pass to the other within seconds, not a minute; so do its row locks
         env.put("STK_OUTBOX_LEASE_MS", "5000");
         env.put("STK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "5000");
