@@ -99,10 +99,6 @@ final class Settings {
         callbackDelay = delay;
     }
 
-    Duration pushLatency() {
-        return pushLatency;
-    }
-
     /** A push's answer waits out the latency as it is when the wait ends: set meanwhile, it applies at once. */
     void pushLatency(Duration latency) {
         synchronized (pushLatencyChange) {

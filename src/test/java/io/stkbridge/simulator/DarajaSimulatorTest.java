@@ -184,10 +184,7 @@ class DarajaSimulatorTest {
                         throw new IllegalStateException(e);
                     }
                 });
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (simulator.pushes().isEmpty() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        awaitUntil(() -> !simulator.pushes().isEmpty());
         assertEquals(1, simulator.pushes().size(), "registered before its answer is held");
         // a request of its own, answered meanwhile: by then the push's thread has long gone on to hold its answer
         String checkoutId = simulator.pushes().get(0).checkoutRequestId();
